@@ -1,0 +1,50 @@
+# CloudBridge for Go. `make run` builds and runs the quickstart on the mock
+# cloud; `make test` runs every test. See README.md.
+MODULE  := github.com/cloudbridge-go/cloudbridge
+BIN     := bin
+VERSION ?= 0.1.0-dev
+LDFLAGS := -X main.version=$(VERSION)
+GO      ?= go
+
+.PHONY: build test run proto proto-check vet fmt-check unit conformance-mock plugin-modules clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/cloudbridge-host ./plugins/mock/cmd/cloudbridge-plugin-mock
+
+run: build
+	$(BIN)/cloudbridge-host quickstart
+
+test: vet fmt-check proto-check plugin-modules unit conformance-mock
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^internal/pb/') 2>&1); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+# The suite through the real binaries, as a user runs it.
+conformance-mock: build
+	$(BIN)/cloudbridge-host conformance --plugin $(BIN)/cloudbridge-plugin-mock
+
+# Each plugin must build as its own module importing only sdk.
+plugin-modules:
+	scripts/check-plugin-module.sh plugins/mock
+
+proto:
+	protoc -I proto \
+	  --plugin=protoc-gen-go=$$($(GO) tool -n protoc-gen-go) \
+	  --plugin=protoc-gen-go-grpc=$$($(GO) tool -n protoc-gen-go-grpc) \
+	  --go_out=. --go_opt=module=$(MODULE) \
+	  --go-grpc_out=. --go-grpc_opt=module=$(MODULE) \
+	  proto/cloudbridge/v1/*.proto
+
+# Fails when the committed generated code differs from what the protos give.
+proto-check:
+	@scripts/check-proto.sh
+
+clean:
+	rm -rf $(BIN)

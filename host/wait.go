@@ -1,0 +1,121 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cloudbridge-go/cloudbridge/sdk"
+)
+
+// DefaultWaitTimeout bounds a wait when the context has no deadline, as
+// CloudBridge's default_wait_timeout.
+const DefaultWaitTimeout = 600 * time.Second
+
+// ErrWaitTerminal is matched by the error of a wait that ended in a terminal
+// state other than the one waited for (e.g. "error"). errors.As gives a
+// *StateError.
+var ErrWaitTerminal = errors.New("resource reached a terminal state")
+
+// StateError says what state a waited-for resource ended in.
+type StateError struct {
+	Kind    string
+	ID      string
+	State   string
+	Targets []string
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("%s %s reached state %q while waiting for %s", e.Kind, e.ID, e.State, strings.Join(e.Targets, " or "))
+}
+
+// Is makes errors.Is(err, ErrWaitTerminal) true.
+func (e *StateError) Is(target error) bool { return target == ErrWaitTerminal }
+
+// WaitPolicy is how waits poll: capped exponential backoff with jitter.
+type WaitPolicy struct {
+	// Timeout applies when the context has no deadline (DefaultWaitTimeout if 0).
+	Timeout time.Duration
+	// MinInterval is the first pause (50ms if 0); MaxInterval caps it (5s if 0).
+	MinInterval time.Duration
+	MaxInterval time.Duration
+}
+
+func (w WaitPolicy) withDefaults() WaitPolicy {
+	if w.Timeout <= 0 {
+		w.Timeout = DefaultWaitTimeout
+	}
+	if w.MinInterval <= 0 {
+		w.MinInterval = 50 * time.Millisecond
+	}
+	if w.MaxInterval <= 0 {
+		w.MaxInterval = 5 * time.Second
+	}
+	if w.MaxInterval < w.MinInterval {
+		w.MaxInterval = w.MinInterval
+	}
+	return w
+}
+
+// waitState polls refresh until it reports one of targets. It fails with a
+// *StateError on a terminal state, and with the context's error (wrapped with
+// the last state seen) when the deadline passes. gone is the state that a
+// NotFound from refresh means ("" when NotFound is an error).
+func waitState[S ~string](ctx context.Context, policy WaitPolicy, kind, id string, refresh func(context.Context) (S, error), targets, terminal []S, gone S) error {
+	if len(targets) == 0 {
+		return sdk.InvalidArgument("targets", "", "wait needs at least one target state")
+	}
+	policy = policy.withDefaults()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, policy.Timeout)
+		defer cancel()
+	}
+	interval := policy.MinInterval
+	var last S
+	for {
+		state, err := refresh(ctx)
+		if errors.Is(err, sdk.ErrNotFound) && gone != "" {
+			state, err = gone, nil
+		}
+		if err != nil {
+			return err
+		}
+		last = state
+		if slices.Contains(targets, state) {
+			return nil
+		}
+		if slices.Contains(terminal, state) {
+			return &StateError{Kind: kind, ID: id, State: string(state), Targets: toStrings(targets)}
+		}
+		// ±20% jitter keeps many waiters from polling in lockstep.
+		pause := time.Duration(float64(interval) * (0.8 + 0.4*rand.Float64()))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s %s to be %s (last state %q): %w", kind, id,
+				strings.Join(toStrings(targets), " or "), last, contextError(ctx.Err()))
+		case <-time.After(pause):
+		}
+		interval = min(interval*2, policy.MaxInterval)
+	}
+}
+
+func contextError(err error) error {
+	code := sdk.CodeDeadlineExceeded
+	if errors.Is(err, context.Canceled) {
+		code = sdk.CodeCanceled
+	}
+	return &Error{Code: code, Message: err.Error(), Err: err}
+}
+
+func toStrings[S ~string](in []S) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = string(s)
+	}
+	return out
+}
