@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +13,9 @@ import (
 
 func newConformanceCommand(g *globals) *cobra.Command {
 	var (
-		pluginPath, runPattern string
-		list, verbose          bool
+		pluginPath, runPattern, skipFile string
+		skips                            []string
+		list, verbose                    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "conformance --plugin PATH",
@@ -49,8 +51,12 @@ when the test ends.
 			if err != nil {
 				return err
 			}
+			cfg := conformance.Config{}
+			if cfg.Skip, err = loadSkips(skipFile, skips); err != nil {
+				return err
+			}
 			r := conformance.NewRunner(out, conformance.RunnerOptions{Run: filter, Verbose: verbose, Context: cmd.Context()})
-			if err := conformance.RunWith(cmd.Context(), r, conformance.Binary(pluginPath, settings), conformance.Config{}); err != nil {
+			if err := conformance.RunWith(cmd.Context(), r, conformance.Binary(pluginPath, settings), cfg); err != nil {
 				fmt.Fprintln(os.Stderr, "error:", err)
 				r.PrintSummary()
 				return exitError(1)
@@ -65,7 +71,37 @@ when the test ends.
 	f := cmd.Flags()
 	f.StringVar(&pluginPath, "plugin", "", "plugin binary to test")
 	f.StringVar(&runPattern, "run", "", "run only tests whose full name matches this regexp")
+	f.StringArrayVar(&skips, "skip", nil, "skip tests matching REGEXP=REASON (repeatable), e.g. for known gaps of an emulator")
+	f.StringVar(&skipFile, "skip-file", "", "YAML or JSON file mapping test-name regexps to skip reasons")
 	f.BoolVar(&list, "list", false, "list the test names (after --run) and exit")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the log of passing tests too")
 	return cmd
+}
+
+// loadSkips reads skip rules (test-name regexp → reason) from a file and from
+// --skip flags; every pattern must compile and every reason be given.
+func loadSkips(file string, flags []string) (map[string]string, error) {
+	skips := map[string]string{}
+	if file != "" {
+		fromFile, err := loadSettings(file, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--skip-file: %w", err)
+		}
+		for k, v := range fromFile {
+			skips[k] = v
+		}
+	}
+	for _, kv := range flags {
+		pattern, reason, ok := strings.Cut(kv, "=")
+		if !ok || pattern == "" || reason == "" {
+			return nil, fmt.Errorf("--skip %q: want REGEXP=REASON", kv)
+		}
+		skips[pattern] = reason
+	}
+	for pattern := range skips {
+		if _, err := regexp.Compile(pattern); err != nil {
+			return nil, fmt.Errorf("skip pattern %q: %w", pattern, err)
+		}
+	}
+	return skips, nil
 }

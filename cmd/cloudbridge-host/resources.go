@@ -77,7 +77,9 @@ func showOne(cmd *cobra.Command, g *globals, value any, header []string, cells .
 func regionsCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "regions", Short: "Regions and their zones"}
 	cmd.AddCommand(listCommand(g, "regions", []string{"ID", "NAME", "ZONES"},
-		func(ctx context.Context, p *host.Provider) iter.Seq2[host.Region, error] { return p.Compute.Regions.All(ctx) },
+		func(ctx context.Context, p *host.Provider) iter.Seq2[host.Region, error] {
+			return p.Compute.Regions.All(ctx)
+		},
 		func(r host.Region) []string {
 			zones := make([]string, len(r.Zones))
 			for i, z := range r.Zones {
@@ -91,7 +93,9 @@ func regionsCommand(g *globals) *cobra.Command {
 func vmTypesCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "vm-types", Short: "Instance types (flavors)"}
 	cmd.AddCommand(listCommand(g, "VM types", []string{"ID", "NAME", "VCPUS", "RAM_MIB", "ROOT_GB"},
-		func(ctx context.Context, p *host.Provider) iter.Seq2[host.VMType, error] { return p.Compute.VMTypes.All(ctx) },
+		func(ctx context.Context, p *host.Provider) iter.Seq2[host.VMType, error] {
+			return p.Compute.VMTypes.All(ctx)
+		},
 		func(t host.VMType) []string {
 			return []string{t.ID, t.Name, strconv.Itoa(t.VCPUs), strconv.FormatInt(t.RAMMiB, 10), strconv.Itoa(t.SizeRootDiskGB)}
 		}))
@@ -107,7 +111,9 @@ func imageCells(i *host.Image) []string {
 func imagesCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "images", Short: "Machine images"}
 	cmd.AddCommand(listCommand(g, "images", imageHeader,
-		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.Image, error] { return p.Compute.Images.All(ctx) },
+		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.Image, error] {
+			return p.Compute.Images.All(ctx)
+		},
 		imageCells))
 	cmd.AddCommand(&cobra.Command{
 		Use: "delete ID", Short: "Delete an image", Args: cobra.ExactArgs(1),
@@ -128,7 +134,9 @@ func instanceCells(i *host.Instance) []string {
 func instancesCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "instances", Short: "Virtual machines"}
 	cmd.AddCommand(listCommand(g, "instances", instanceHeader,
-		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.Instance, error] { return p.Compute.Instances.All(ctx) },
+		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.Instance, error] {
+			return p.Compute.Instances.All(ctx)
+		},
 		instanceCells))
 	cmd.AddCommand(&cobra.Command{
 		Use: "get ID", Short: "Show an instance", Args: cobra.ExactArgs(1),
@@ -213,7 +221,9 @@ func keyPairCells(k *host.KeyPair) []string { return []string{k.ID, k.Name, k.Fi
 func keyPairsCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "key-pairs", Short: "SSH key pairs"}
 	cmd.AddCommand(listCommand(g, "key pairs", keyPairHeader,
-		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.KeyPair, error] { return p.Security.KeyPairs.All(ctx) },
+		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.KeyPair, error] {
+			return p.Security.KeyPairs.All(ctx)
+		},
 		keyPairCells))
 	var publicKeyFile, privateKeyOut string
 	create := &cobra.Command{
