@@ -16,19 +16,19 @@ type Compute struct {
 
 // Region is a cloud region with its placement zones.
 type Region struct {
-	ID    string
-	Name  string
-	Zones []Zone
-	Extra map[string]string
+	ID    string            `json:"id"`
+	Name  string            `json:"name"`
+	Zones []Zone            `json:"zones,omitempty"`
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // Zone is a placement (availability) zone.
 type Zone struct {
-	ID         string
-	Name       string
-	RegionName string
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	RegionName string `json:"region_name"`
 	// Available is false when the cloud reports the zone impaired.
-	Available bool
+	Available bool `json:"available"`
 }
 
 // Regions lists the cloud's regions.
@@ -39,16 +39,16 @@ type Regions interface {
 
 // VMType is an instance type or flavor.
 type VMType struct {
-	ID     string
-	Name   string
-	Family string
-	VCPUs  int
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Family string `json:"family"`
+	VCPUs  int    `json:"vcpus"`
 	// RAMMiB is memory in MiB.
-	RAMMiB               int64
-	SizeRootDiskGB       int
-	SizeEphemeralDisksGB int
-	NumEphemeralDisks    int
-	Extra                map[string]string
+	RAMMiB               int64             `json:"ram_mib"`
+	SizeRootDiskGB       int               `json:"size_root_disk_gb"`
+	SizeEphemeralDisksGB int               `json:"size_ephemeral_disks_gb"`
+	NumEphemeralDisks    int               `json:"num_ephemeral_disks"`
+	Extra                map[string]string `json:"extra,omitempty"`
 }
 
 // SizeTotalDiskGB is the root disk plus the ephemeral disks, as CloudBridge's
@@ -74,38 +74,38 @@ const (
 
 // Image is a machine image.
 type Image struct {
-	ID               string
-	Name             string
-	Label            string
-	Description      string
-	State            ImageState
-	MinDiskGB        int
-	Owner            string
-	Public           bool
-	SourceInstanceID string
-	CreateTime       time.Time
-	Extra            map[string]string
+	ID               string            `json:"id"`
+	Name             string            `json:"name"`
+	Label            string            `json:"label"`
+	Description      string            `json:"description"`
+	State            ImageState        `json:"state"`
+	MinDiskGB        int               `json:"min_disk_gb"`
+	Owner            string            `json:"owner"`
+	Public           bool              `json:"public"`
+	SourceInstanceID string            `json:"source_instance_id"`
+	CreateTime       time.Time         `json:"create_time,omitzero"`
+	Extra            map[string]string `json:"extra,omitempty"`
 }
 
 // ImageListOptions asks for one page of images.
 type ImageListOptions struct {
 	ListOptions
 	// OwnedOnly lists only the account's own images.
-	OwnedOnly bool
+	OwnedOnly bool `json:"owned_only"`
 }
 
 // ImageSpec makes an image from an instance.
 type ImageSpec struct {
-	InstanceID       string
-	Label            string
-	Description      string
-	IdempotencyToken string
+	InstanceID       string `json:"instance_id"`
+	Label            string `json:"label"`
+	Description      string `json:"description"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // ImageUpdate changes the fields that are set.
 type ImageUpdate struct {
-	Label       *string
-	Description *string
+	Label       *string `json:"label,omitempty"`
+	Description *string `json:"description,omitempty"`
 }
 
 // Images manages machine images.
@@ -134,21 +134,21 @@ const (
 
 // Instance is a virtual machine.
 type Instance struct {
-	ID            string
-	Name          string
-	Label         string
-	State         InstanceState
-	VMTypeID      string
-	ImageID       string
-	Zone          string
-	SubnetID      string
-	PublicIPs     []string
-	PrivateIPs    []string
-	KeyPairID     string
-	VMFirewallIDs []string
-	CreateTime    time.Time
-	BlockDevices  []BlockDevice
-	Extra         map[string]string
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Label         string            `json:"label"`
+	State         InstanceState     `json:"state"`
+	VMTypeID      string            `json:"vm_type_id"`
+	ImageID       string            `json:"image_id"`
+	Zone          string            `json:"zone"`
+	SubnetID      string            `json:"subnet_id"`
+	PublicIPs     []string          `json:"public_ips,omitempty"`
+	PrivateIPs    []string          `json:"private_ips,omitempty"`
+	KeyPairID     string            `json:"key_pair_id"`
+	VMFirewallIDs []string          `json:"vm_firewall_ids,omitempty"`
+	CreateTime    time.Time         `json:"create_time,omitzero"`
+	BlockDevices  []BlockDevice     `json:"block_devices,omitempty"`
+	Extra         map[string]string `json:"extra,omitempty"`
 }
 
 // BlockDeviceSource says what a launch-config block device is made from.
@@ -165,37 +165,37 @@ const (
 
 // BlockDevice is one device of a launch config (CloudBridge LaunchConfig).
 type BlockDevice struct {
-	Source BlockDeviceSource
+	Source BlockDeviceSource `json:"source"`
 	// SourceID is the volume, snapshot or image id for those sources.
-	SourceID string
-	IsRoot   bool
+	SourceID string `json:"source_id"`
+	IsRoot   bool   `json:"is_root"`
 	// SizeGB is required for a blank device; 0 elsewhere means the source's size.
-	SizeGB            int
-	DeleteOnTerminate bool
+	SizeGB            int  `json:"size_gb"`
+	DeleteOnTerminate bool `json:"delete_on_terminate"`
 	// Device is the device name (e.g. /dev/sdb), optional on create.
-	Device string
+	Device string `json:"device"`
 	// VolumeID is the backing volume once the instance exists.
-	VolumeID string
+	VolumeID string `json:"volume_id"`
 }
 
 // InstanceSpec launches an instance.
 type InstanceSpec struct {
-	Label         string
-	ImageID       string
-	VMTypeID      string
-	SubnetID      string
-	KeyPairID     string
-	VMFirewallIDs []string
-	UserData      []byte
-	BlockDevices  []BlockDevice
+	Label         string        `json:"label"`
+	ImageID       string        `json:"image_id"`
+	VMTypeID      string        `json:"vm_type_id"`
+	SubnetID      string        `json:"subnet_id"`
+	KeyPairID     string        `json:"key_pair_id"`
+	VMFirewallIDs []string      `json:"vm_firewall_ids,omitempty"`
+	UserData      []byte        `json:"user_data,omitempty"`
+	BlockDevices  []BlockDevice `json:"block_devices,omitempty"`
 	// Zone is "" for the provider's configured zone.
-	Zone             string
-	IdempotencyToken string
+	Zone             string `json:"zone"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // InstanceUpdate changes the fields that are set.
 type InstanceUpdate struct {
-	Label *string
+	Label *string `json:"label,omitempty"`
 }
 
 // Instances manages virtual machines. Start and stop are optional: see

@@ -13,22 +13,22 @@ type DNS struct {
 
 // DNSZone is a hosted zone.
 type DNSZone struct {
-	ID string
+	ID string `json:"id"`
 	// Name is the FQDN with its trailing dot.
-	Name        string
-	AdminEmail  string
-	Description string
-	CreateTime  time.Time
-	Extra       map[string]string
+	Name        string            `json:"name"`
+	AdminEmail  string            `json:"admin_email"`
+	Description string            `json:"description"`
+	CreateTime  time.Time         `json:"create_time,omitzero"`
+	Extra       map[string]string `json:"extra,omitempty"`
 }
 
 // DNSZoneSpec creates a zone.
 type DNSZoneSpec struct {
 	// Name is the zone's FQDN; the trailing dot is added when missing.
-	Name             string
-	AdminEmail       string
-	Description      string
-	IdempotencyToken string
+	Name             string `json:"name"`
+	AdminEmail       string `json:"admin_email"`
+	Description      string `json:"description"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // DNSZones manages zones.
@@ -62,24 +62,24 @@ var DNSRecordTypes = []string{
 
 // DNSRecord is a record set: one name and type with one or more values.
 type DNSRecord struct {
-	ID     string
-	ZoneID string
+	ID     string `json:"id"`
+	ZoneID string `json:"zone_id"`
 	// Name is the FQDN with its trailing dot; it may start with "*.".
-	Name  string
-	Type  string
-	Data  []string
-	TTL   int
-	Extra map[string]string
+	Name  string            `json:"name"`
+	Type  string            `json:"type"`
+	Data  []string          `json:"data,omitempty"`
+	TTL   int               `json:"ttl"`
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // DNSRecordSpec creates a record set.
 type DNSRecordSpec struct {
-	ZoneID           string
-	Name             string
-	Type             string
-	Data             []string
-	TTL              int
-	IdempotencyToken string
+	ZoneID           string   `json:"zone_id"`
+	Name             string   `json:"name"`
+	Type             string   `json:"type"`
+	Data             []string `json:"data,omitempty"`
+	TTL              int      `json:"ttl"`
+	IdempotencyToken string   `json:"idempotency_token"`
 }
 
 // DNSRecords manages the records of zones.

@@ -29,28 +29,28 @@ const (
 
 // NetworkInfo is a private network (VPC, Neutron network).
 type NetworkInfo struct {
-	ID    string
-	Name  string
-	Label string
-	State NetworkState
+	ID    string       `json:"id"`
+	Name  string       `json:"name"`
+	Label string       `json:"label"`
+	State NetworkState `json:"state"`
 	// External is true for a provider's public network.
-	External bool
+	External bool `json:"external"`
 	// CIDRBlock is "" where networks have no range of their own (Neutron).
-	CIDRBlock  string
-	CreateTime time.Time
-	Extra      map[string]string
+	CIDRBlock  string            `json:"cidr_block"`
+	CreateTime time.Time         `json:"create_time,omitzero"`
+	Extra      map[string]string `json:"extra,omitempty"`
 }
 
 // NetworkSpec creates a network.
 type NetworkSpec struct {
-	Label            string
-	CIDRBlock        string
-	IdempotencyToken string
+	Label            string `json:"label"`
+	CIDRBlock        string `json:"cidr_block"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // NetworkUpdate changes the fields that are set.
 type NetworkUpdate struct {
-	Label *string
+	Label *string `json:"label,omitempty"`
 }
 
 // Networks manages networks.
@@ -65,36 +65,36 @@ type Networks interface {
 
 // Subnet is a subnet of a network.
 type Subnet struct {
-	ID         string
-	Name       string
-	Label      string
-	State      NetworkState
-	NetworkID  string
-	CIDRBlock  string
-	Zone       string
-	CreateTime time.Time
-	Extra      map[string]string
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Label      string            `json:"label"`
+	State      NetworkState      `json:"state"`
+	NetworkID  string            `json:"network_id"`
+	CIDRBlock  string            `json:"cidr_block"`
+	Zone       string            `json:"zone"`
+	CreateTime time.Time         `json:"create_time,omitzero"`
+	Extra      map[string]string `json:"extra,omitempty"`
 }
 
 // SubnetListOptions asks for one page of subnets, of one network when NetworkID is set.
 type SubnetListOptions struct {
 	ListOptions
-	NetworkID string
+	NetworkID string `json:"network_id"`
 }
 
 // SubnetSpec creates a subnet.
 type SubnetSpec struct {
-	Label     string
-	NetworkID string
-	CIDRBlock string
+	Label     string `json:"label"`
+	NetworkID string `json:"network_id"`
+	CIDRBlock string `json:"cidr_block"`
 	// Zone is "" for the provider's configured zone.
-	Zone             string
-	IdempotencyToken string
+	Zone             string `json:"zone"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // SubnetUpdate changes the fields that are set.
 type SubnetUpdate struct {
-	Label *string
+	Label *string `json:"label,omitempty"`
 }
 
 // Subnets manages subnets.
@@ -121,27 +121,27 @@ const (
 
 // Router routes between subnets and to an internet gateway.
 type Router struct {
-	ID        string
-	Name      string
-	Label     string
-	State     RouterState
-	NetworkID string
-	SubnetIDs []string
+	ID        string      `json:"id"`
+	Name      string      `json:"name"`
+	Label     string      `json:"label"`
+	State     RouterState `json:"state"`
+	NetworkID string      `json:"network_id"`
+	SubnetIDs []string    `json:"subnet_ids,omitempty"`
 	// GatewayID is the attached internet gateway, "" when none.
-	GatewayID string
-	Extra     map[string]string
+	GatewayID string            `json:"gateway_id"`
+	Extra     map[string]string `json:"extra,omitempty"`
 }
 
 // RouterSpec creates a router.
 type RouterSpec struct {
-	Label            string
-	NetworkID        string
-	IdempotencyToken string
+	Label            string `json:"label"`
+	NetworkID        string `json:"network_id"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // RouterUpdate changes the fields that are set.
 type RouterUpdate struct {
-	Label *string
+	Label *string `json:"label,omitempty"`
 }
 
 // Routers manages routers.
@@ -170,19 +170,19 @@ const (
 
 // Gateway is an internet gateway (AWS IGW; OpenStack external network).
 type Gateway struct {
-	ID        string
-	Name      string
-	State     GatewayState
-	NetworkID string
-	Extra     map[string]string
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	State     GatewayState      `json:"state"`
+	NetworkID string            `json:"network_id"`
+	Extra     map[string]string `json:"extra,omitempty"`
 }
 
 // GatewaySpec gets or creates a network's internet gateway.
 type GatewaySpec struct {
-	NetworkID string
+	NetworkID string `json:"network_id"`
 	// Name for a new gateway; "" means DefaultGatewayName.
-	Name             string
-	IdempotencyToken string
+	Name             string `json:"name"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // Gateways manages internet gateways, per network.
@@ -205,15 +205,15 @@ const (
 
 // FloatingIP is a public address that can be moved between instances.
 type FloatingIP struct {
-	ID        string
-	Name      string
-	State     FloatingIPState
-	PublicIP  string
-	PrivateIP string
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	State     FloatingIPState `json:"state"`
+	PublicIP  string          `json:"public_ip"`
+	PrivateIP string          `json:"private_ip"`
 	// InstanceID is the instance it is associated with, "" otherwise.
-	InstanceID string
-	GatewayID  string
-	Extra      map[string]string
+	InstanceID string            `json:"instance_id"`
+	GatewayID  string            `json:"gateway_id"`
+	Extra      map[string]string `json:"extra,omitempty"`
 }
 
 // InUse reports whether the floating IP is associated with an instance.
@@ -221,8 +221,8 @@ func (f FloatingIP) InUse() bool { return f.InstanceID != "" }
 
 // FloatingIPSpec allocates a floating IP from a gateway.
 type FloatingIPSpec struct {
-	GatewayID        string
-	IdempotencyToken string
+	GatewayID        string `json:"gateway_id"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // FloatingIPs manages floating IPs, per gateway.

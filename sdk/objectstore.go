@@ -15,18 +15,18 @@ type ObjectStore struct {
 
 // Bucket is an object storage bucket (S3 bucket, Swift container).
 type Bucket struct {
-	ID         string
-	Name       string
-	Location   string
-	CreateTime time.Time
-	Extra      map[string]string
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Location   string            `json:"location"`
+	CreateTime time.Time         `json:"create_time,omitzero"`
+	Extra      map[string]string `json:"extra,omitempty"`
 }
 
 // BucketSpec creates a bucket.
 type BucketSpec struct {
-	Name             string
-	Location         string
-	IdempotencyToken string
+	Name             string `json:"name"`
+	Location         string `json:"location"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // Buckets manages buckets. Buckets are addressed by name.
@@ -41,54 +41,54 @@ type Buckets interface {
 
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
-	Bucket       string
-	Key          string
-	Size         int64
-	ETag         string
-	ContentType  string
-	LastModified time.Time
-	Metadata     map[string]string
+	Bucket       string            `json:"bucket"`
+	Key          string            `json:"key"`
+	Size         int64             `json:"size"`
+	ETag         string            `json:"etag"`
+	ContentType  string            `json:"content_type"`
+	LastModified time.Time         `json:"last_modified,omitzero"`
+	Metadata     map[string]string `json:"metadata,omitempty"`
 	// SHA256 is the hex digest when known, "" otherwise.
-	SHA256 string
-	Extra  map[string]string
+	SHA256 string            `json:"sha256"`
+	Extra  map[string]string `json:"extra,omitempty"`
 }
 
 // ListObjectsOptions asks for one page of a bucket's objects.
 type ListObjectsOptions struct {
 	ListOptions
-	Bucket    string
-	Prefix    string
-	Delimiter string
+	Bucket    string `json:"bucket"`
+	Prefix    string `json:"prefix"`
+	Delimiter string `json:"delimiter"`
 }
 
 // ObjectPage is one page of a bucket listing.
 type ObjectPage struct {
-	Objects        []ObjectInfo
-	CommonPrefixes []string
-	NextPageToken  string
+	Objects        []ObjectInfo `json:"objects,omitempty"`
+	CommonPrefixes []string     `json:"common_prefixes,omitempty"`
+	NextPageToken  string       `json:"next_page_token"`
 }
 
 // GetObjectRequest reads an object or a range of it.
 type GetObjectRequest struct {
-	Bucket string
-	Key    string
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
 	// Offset is the first byte to read.
-	Offset int64
+	Offset int64 `json:"offset"`
 	// Length is the number of bytes; a negative value means "to the end". A range
 	// past the end is truncated; an Offset past the size is InvalidArgument.
-	Length int64
+	Length int64 `json:"length"`
 }
 
 // PutObjectRequest writes an object; the bytes come from the body reader.
 type PutObjectRequest struct {
-	Bucket      string
-	Key         string
-	ContentType string
-	Metadata    map[string]string
+	Bucket      string            `json:"bucket"`
+	Key         string            `json:"key"`
+	ContentType string            `json:"content_type"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
 	// Size is the exact byte count, or -1 when unknown.
-	Size int64
+	Size int64 `json:"size"`
 	// SHA256 is a hex digest to verify, when non-empty.
-	SHA256 string
+	SHA256 string `json:"sha256"`
 }
 
 // Objects reads and writes objects. Bodies are streamed: implementations must not
@@ -107,50 +107,50 @@ type Objects interface {
 
 // MultipartUpload is a pending multipart upload.
 type MultipartUpload struct {
-	ID         string
-	Bucket     string
-	Key        string
-	CreateTime time.Time
+	ID         string    `json:"id"`
+	Bucket     string    `json:"bucket"`
+	Key        string    `json:"key"`
+	CreateTime time.Time `json:"create_time,omitzero"`
 }
 
 // UploadedPart is a part of a multipart upload.
 type UploadedPart struct {
-	PartNumber int
-	ETag       string
-	Size       int64
+	PartNumber int    `json:"part_number"`
+	ETag       string `json:"etag"`
+	Size       int64  `json:"size"`
 }
 
 // CreateMultipartUploadRequest starts a multipart upload.
 type CreateMultipartUploadRequest struct {
-	Bucket      string
-	Key         string
-	ContentType string
-	Metadata    map[string]string
+	Bucket      string            `json:"bucket"`
+	Key         string            `json:"key"`
+	ContentType string            `json:"content_type"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 
 // UploadPartRequest uploads one part; the bytes come from the body reader.
 type UploadPartRequest struct {
-	Bucket     string
-	Key        string
-	UploadID   string
-	PartNumber int
+	Bucket     string `json:"bucket"`
+	Key        string `json:"key"`
+	UploadID   string `json:"upload_id"`
+	PartNumber int    `json:"part_number"`
 	// Size is the exact byte count, or -1 when unknown.
-	Size int64
+	Size int64 `json:"size"`
 }
 
 // CompleteMultipartUploadRequest assembles the parts, given in any order.
 type CompleteMultipartUploadRequest struct {
-	Bucket   string
-	Key      string
-	UploadID string
-	Parts    []UploadedPart
+	Bucket   string         `json:"bucket"`
+	Key      string         `json:"key"`
+	UploadID string         `json:"upload_id"`
+	Parts    []UploadedPart `json:"parts,omitempty"`
 }
 
 // ListMultipartUploadsOptions asks for one page of pending uploads.
 type ListMultipartUploadsOptions struct {
 	ListOptions
-	Bucket string
-	Prefix string
+	Bucket string `json:"bucket"`
+	Prefix string `json:"prefix"`
 }
 
 // MinPartSize is the smallest part a multipart upload accepts, except the last.
@@ -170,25 +170,25 @@ type MultipartUploader interface {
 
 // PresignRequest asks for a URL that a plain HTTP client can use.
 type PresignRequest struct {
-	Bucket string
-	Key    string
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
 	// Method is "GET" or "PUT".
-	Method    string
-	ExpiresIn time.Duration
+	Method    string        `json:"method"`
+	ExpiresIn time.Duration `json:"expires_in"`
 	// ResponseContentType and ResponseContentDisposition override the headers of a
 	// GET response; ignored for PUT.
-	ResponseContentType        string
-	ResponseContentDisposition string
+	ResponseContentType        string `json:"response_content_type"`
+	ResponseContentDisposition string `json:"response_content_disposition"`
 	// ContentType a PUT must send, when set.
-	ContentType string
+	ContentType string `json:"content_type"`
 }
 
 // PresignedURL is a URL with the headers the request must carry.
 type PresignedURL struct {
-	URL       string
-	Method    string
-	Headers   map[string]string
-	ExpiresAt time.Time
+	URL       string            `json:"url"`
+	Method    string            `json:"method"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	ExpiresAt time.Time         `json:"expires_at,omitzero"`
 }
 
 // URLSigner is implemented by Objects that issue presigned URLs (capability

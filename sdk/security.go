@@ -14,22 +14,22 @@ type Security struct {
 
 // KeyPair is an SSH key pair. Its ID is its name on most clouds.
 type KeyPair struct {
-	ID          string
-	Name        string
-	Fingerprint string
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
 	// Material is the private key, set only in the answer to a generating Create.
-	Material   string
-	PublicKey  string
-	CreateTime time.Time
-	Extra      map[string]string
+	Material   string            `json:"material,omitempty"`
+	PublicKey  string            `json:"public_key"`
+	CreateTime time.Time         `json:"create_time,omitzero"`
+	Extra      map[string]string `json:"extra,omitempty"`
 }
 
 // KeyPairSpec creates (generates) or imports a key pair.
 type KeyPairSpec struct {
-	Name string
+	Name string `json:"name"`
 	// PublicKeyMaterial imports an existing public key (authorized_keys form).
-	PublicKeyMaterial string
-	IdempotencyToken  string
+	PublicKeyMaterial string `json:"public_key_material"`
+	IdempotencyToken  string `json:"idempotency_token"`
 }
 
 // KeyPairs manages key pairs.
@@ -43,26 +43,26 @@ type KeyPairs interface {
 
 // VMFirewall is a security group.
 type VMFirewall struct {
-	ID          string
-	Name        string
-	Label       string
-	Description string
-	NetworkID   string
-	Extra       map[string]string
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Label       string            `json:"label"`
+	Description string            `json:"description"`
+	NetworkID   string            `json:"network_id"`
+	Extra       map[string]string `json:"extra,omitempty"`
 }
 
 // VMFirewallSpec creates a firewall in a network.
 type VMFirewallSpec struct {
-	Label            string
-	NetworkID        string
-	Description      string
-	IdempotencyToken string
+	Label            string `json:"label"`
+	NetworkID        string `json:"network_id"`
+	Description      string `json:"description"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // VMFirewallUpdate changes the fields that are set.
 type VMFirewallUpdate struct {
-	Label       *string
-	Description *string
+	Label       *string `json:"label,omitempty"`
+	Description *string `json:"description,omitempty"`
 }
 
 // VMFirewalls manages firewalls.
@@ -86,16 +86,16 @@ const (
 // VMFirewallRule is one rule of a firewall: a direction plus either protocol,
 // ports and CIDR, or a source/destination firewall.
 type VMFirewallRule struct {
-	ID         string
-	FirewallID string
-	Direction  TrafficDirection
+	ID         string           `json:"id"`
+	FirewallID string           `json:"firewall_id"`
+	Direction  TrafficDirection `json:"direction"`
 	// Protocol is "tcp", "udp", "icmp", or "" for all.
-	Protocol          string
-	FromPort          int
-	ToPort            int
-	CIDR              string
-	SrcDestFirewallID string
-	Extra             map[string]string
+	Protocol          string            `json:"protocol"`
+	FromPort          int               `json:"from_port"`
+	ToPort            int               `json:"to_port"`
+	CIDR              string            `json:"cidr"`
+	SrcDestFirewallID string            `json:"src_dest_firewall_id"`
+	Extra             map[string]string `json:"extra,omitempty"`
 }
 
 // RuleName is CloudBridge's rule name: direction-protocol-from-to-cidr-srcfw.
@@ -106,13 +106,13 @@ func (r VMFirewallRule) RuleName() string {
 
 // VMFirewallRuleSpec adds a rule.
 type VMFirewallRuleSpec struct {
-	FirewallID        string
-	Direction         TrafficDirection
-	Protocol          string
-	FromPort          int
-	ToPort            int
-	CIDR              string
-	SrcDestFirewallID string
+	FirewallID        string           `json:"firewall_id"`
+	Direction         TrafficDirection `json:"direction"`
+	Protocol          string           `json:"protocol"`
+	FromPort          int              `json:"from_port"`
+	ToPort            int              `json:"to_port"`
+	CIDR              string           `json:"cidr"`
+	SrcDestFirewallID string           `json:"src_dest_firewall_id"`
 }
 
 // VMFirewallRules manages the rules of firewalls.

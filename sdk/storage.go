@@ -27,52 +27,52 @@ const (
 
 // ResourceRef names a resource of some kind ("snapshot", "image", "volume").
 type ResourceRef struct {
-	Kind string
-	ID   string
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
 }
 
 // VolumeAttachment says where a volume is attached.
 type VolumeAttachment struct {
-	InstanceID string
-	Device     string
+	InstanceID string `json:"instance_id"`
+	Device     string `json:"device"`
 }
 
 // Volume is a block storage volume.
 type Volume struct {
-	ID          string
-	Name        string
-	Label       string
-	Description string
-	State       VolumeState
-	SizeGB      int
-	Zone        string
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Label       string      `json:"label"`
+	Description string      `json:"description"`
+	State       VolumeState `json:"state"`
+	SizeGB      int         `json:"size_gb"`
+	Zone        string      `json:"zone"`
 	// Source is where the volume came from; nil for a blank volume.
-	Source *ResourceRef
+	Source *ResourceRef `json:"source,omitempty"`
 	// Attachment is nil when the volume is not attached.
-	Attachment *VolumeAttachment
-	CreateTime time.Time
-	VolumeType string
-	IOPS       int
-	Extra      map[string]string
+	Attachment *VolumeAttachment `json:"attachment,omitempty"`
+	CreateTime time.Time         `json:"create_time,omitzero"`
+	VolumeType string            `json:"volume_type"`
+	IOPS       int               `json:"iops"`
+	Extra      map[string]string `json:"extra,omitempty"`
 }
 
 // VolumeSpec creates a volume.
 type VolumeSpec struct {
-	Label       string
-	SizeGB      int
-	SnapshotID  string
-	Description string
+	Label       string `json:"label"`
+	SizeGB      int    `json:"size_gb"`
+	SnapshotID  string `json:"snapshot_id"`
+	Description string `json:"description"`
 	// Zone is "" for the provider's configured zone.
-	Zone             string
-	VolumeType       string
-	IOPS             int
-	IdempotencyToken string
+	Zone             string `json:"zone"`
+	VolumeType       string `json:"volume_type"`
+	IOPS             int    `json:"iops"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // VolumeUpdate changes the fields that are set.
 type VolumeUpdate struct {
-	Label       *string
-	Description *string
+	Label       *string `json:"label,omitempty"`
+	Description *string `json:"description,omitempty"`
 }
 
 // Volumes manages block volumes.
@@ -101,29 +101,29 @@ const (
 
 // Snapshot is a point-in-time copy of a volume.
 type Snapshot struct {
-	ID          string
-	Name        string
-	Label       string
-	Description string
-	State       SnapshotState
-	SizeGB      int
-	VolumeID    string
-	CreateTime  time.Time
-	Extra       map[string]string
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Label       string            `json:"label"`
+	Description string            `json:"description"`
+	State       SnapshotState     `json:"state"`
+	SizeGB      int               `json:"size_gb"`
+	VolumeID    string            `json:"volume_id"`
+	CreateTime  time.Time         `json:"create_time,omitzero"`
+	Extra       map[string]string `json:"extra,omitempty"`
 }
 
 // SnapshotSpec creates a snapshot of a volume.
 type SnapshotSpec struct {
-	Label            string
-	VolumeID         string
-	Description      string
-	IdempotencyToken string
+	Label            string `json:"label"`
+	VolumeID         string `json:"volume_id"`
+	Description      string `json:"description"`
+	IdempotencyToken string `json:"idempotency_token"`
 }
 
 // SnapshotUpdate changes the fields that are set.
 type SnapshotUpdate struct {
-	Label       *string
-	Description *string
+	Label       *string `json:"label,omitempty"`
+	Description *string `json:"description,omitempty"`
 }
 
 // Snapshots manages volume snapshots.
