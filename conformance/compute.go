@@ -43,8 +43,8 @@ func computeTests() []Test {
 		{Name: "compute/instances/paging", Needs: instances, Run: testInstancesPaging},
 		{Name: "compute/instances/properties", Needs: instances, Run: testInstanceProperties},
 		{Name: "compute/instances/reboot", Needs: instances, Run: testInstanceReboot},
-		{Name: "compute/instances/start-stop", Needs: append(instances, sdk.CapStartStop), Run: testInstanceStartStop},
-		{Name: "compute/instances/add-remove-firewall", Needs: append(instances, sdk.CapVMFirewalls), Run: testInstanceFirewalls},
+		{Name: "compute/instances/start-stop", Needs: slices.Concat(instances, []string{sdk.CapStartStop}), Run: testInstanceStartStop},
+		{Name: "compute/instances/add-remove-firewall", Needs: slices.Concat(instances, []string{sdk.CapVMFirewalls}), Run: testInstanceFirewalls},
 		{Name: "compute/instances/wait-deadline", Needs: instances, Run: testInstanceWaitDeadline},
 		{Name: "compute/instances/missing-references", Needs: instances, Run: testInstanceMissingRefs},
 		{Name: "compute/instances/launch-config-validation", Needs: instances, Run: testLaunchConfigValidation},
@@ -258,22 +258,8 @@ func testImageCRUD(t T, e *Env) {
 		}
 		svc.checkIdempotent(t, e, img, again.ID)
 	})
-	run(t, "host-rejects-bad-labels", func(t T) {
-		checkRefused(t, e, "host create image with label", badLabels, func(ctx context.Context, l string) (string, error) {
-			im, err := inst.CreateImage(ctx, l)
-			if err != nil {
-				return "", err
-			}
-			return im.ID, nil
-		}, drv.Delete)
-	})
-	run(t, "plugin-rejects-bad-labels", func(t T) {
-		checkRefused(t, e, "plugin create image with label", badLabels, func(ctx context.Context, l string) (string, error) {
-			im, err := drv.Create(ctx, sdk.ImageSpec{InstanceID: inst.ID, Label: l})
-			return im.ID, err
-		}, drv.Delete)
-		imageLabels(e, img).checkPluginRefuses(t, e)
-	})
+	run(t, "host-rejects-bad-labels", func(t T) { hostRefusesImageLabels(t, e, inst) })
+	run(t, "plugin-rejects-bad-labels", func(t T) { pluginRefusesImageLabels(t, e, inst, img) })
 	must(t, img.WaitReady(e.Ctx), "wait for image %s to be available", img.ID)
 
 	run(t, "min-disk", func(t T) {
@@ -295,19 +281,32 @@ func testImageCRUD(t T, e *Env) {
 	run(t, "gone", func(t T) { svc.checkGone(t, e, img) })
 }
 
+// hostRefusesImageLabels: the host refuses to make an image with a bad label.
+func hostRefusesImageLabels(t T, e *Env, inst *host.Instance) {
+	checkRefused(t, e, "host create image with label", badLabels, func(ctx context.Context, l string) (string, error) {
+		im, err := inst.CreateImage(ctx, l)
+		if err != nil {
+			return "", err
+		}
+		return im.ID, nil
+	}, e.P.Compute.Images.Delete)
+}
+
+// pluginRefusesImageLabels: the plugin itself refuses to make an image with a
+// bad label, or to give img one.
+func pluginRefusesImageLabels(t T, e *Env, inst *host.Instance, img *host.Image) {
+	drv := e.P.Drivers().Compute.Images
+	checkRefused(t, e, "plugin create image with label", badLabels, func(ctx context.Context, l string) (string, error) {
+		im, err := drv.Create(ctx, sdk.ImageSpec{InstanceID: inst.ID, Label: l, IdempotencyToken: randomHex(16)})
+		return im.ID, err
+	}, drv.Delete)
+	imageLabels(e, img).checkPluginRefuses(t, e)
+}
+
 // checkOwnedOnly: the account's own images include the one it made and none
 // of another owner, such as the public test image.
 func checkOwnedOnly(t T, e *Env, img *host.Image) {
-	var owned []*host.Image
-	opts := sdk.ImageListOptions{OwnedOnly: true}
-	for {
-		page, err := e.P.Compute.Images.List(e.Ctx, opts)
-		must(t, err, "list owned images")
-		owned = append(owned, page.Items...)
-		if opts.PageToken = page.NextPageToken; opts.PageToken == "" {
-			break
-		}
-	}
+	owned := imageService(e, true).collectPages(t, e, sdk.MaxPageSize)
 	if n := count(owned, img.ID, func(i *host.Image) string { return i.ID }); n != 1 {
 		t.Errorf("own image %s appears %d times among owned images, want 1", img.ID, n)
 	}
@@ -336,9 +335,9 @@ func testInstanceCRUD(t T, e *Env) {
 
 	run(t, "idempotent-create", func(t T) { svc.checkIdempotent(t, e, inst, e.NewInstance(t, "crud", opts).ID) })
 	run(t, "host-rejects-bad-labels", func(t T) {
+		spec := launchSpecs(t, e, subnet)
 		checkRefused(t, e, "host create instance with label", badLabels, func(ctx context.Context, l string) (string, error) {
-			spec := instanceSpec(t, e, l, subnet)
-			in, err := e.P.Compute.Instances.Create(ctx, spec)
+			in, err := e.P.Compute.Instances.Create(ctx, spec(l))
 			if err != nil {
 				return "", err
 			}
@@ -346,9 +345,9 @@ func testInstanceCRUD(t T, e *Env) {
 		}, e.P.Compute.Instances.Delete)
 	})
 	run(t, "plugin-rejects-bad-labels", func(t T) {
-		drv := e.P.Drivers().Compute.Instances
+		drv, spec := e.P.Drivers().Compute.Instances, launchSpecs(t, e, subnet)
 		checkRefused(t, e, "plugin create instance with label", badLabels, func(ctx context.Context, l string) (string, error) {
-			in, err := drv.Create(ctx, instanceSpec(t, e, l, subnet))
+			in, err := drv.Create(ctx, spec(l))
 			return in.ID, err
 		}, drv.Delete)
 		instanceLabels(e, inst).checkPluginRefuses(t, e)
@@ -362,11 +361,23 @@ func testInstanceCRUD(t T, e *Env) {
 	})
 }
 
-// instanceSpec is a valid spec for the test image and VM type.
+// instanceSpec is a valid launch spec for the test image and VM type, with a
+// fresh idempotency token. A test making many uses launchSpecs, which looks the
+// image and VM type up once.
 func instanceSpec(t T, e *Env, label, subnet string) sdk.InstanceSpec {
-	return sdk.InstanceSpec{
-		Label: label, ImageID: e.TestImage(t).ID, VMTypeID: e.TestVMType(t).ID,
-		SubnetID: subnet, Zone: e.P.Zone, IdempotencyToken: randomHex(16),
+	return launchSpecs(t, e, subnet)(label)
+}
+
+// launchSpecs returns a maker of valid launch specs for the test image and VM
+// type, each with a fresh idempotency token (a token reused with other
+// arguments is refused).
+func launchSpecs(t T, e *Env, subnet string) func(label string) sdk.InstanceSpec {
+	image, vmType := e.TestImage(t).ID, e.TestVMType(t).ID
+	return func(label string) sdk.InstanceSpec {
+		return sdk.InstanceSpec{
+			Label: label, ImageID: image, VMTypeID: vmType, SubnetID: subnet,
+			Zone: e.P.Zone, IdempotencyToken: randomHex(16),
+		}
 	}
 }
 
@@ -536,8 +547,7 @@ func testInstanceWaitDeadline(t T, e *Env) {
 // firewall that does not exist fails as NotFound or InvalidArgument (clouds
 // differ on which) and makes nothing.
 func testInstanceMissingRefs(t T, e *Env) {
-	subnet := e.TestSubnet(t)
-	missing := e.Name("missing")
+	valid, missing := launchSpecs(t, e, e.TestSubnet(t)), e.Name("missing")
 	cases := []struct {
 		what, needs string
 		mod         func(*sdk.InstanceSpec)
@@ -551,7 +561,7 @@ func testInstanceMissingRefs(t T, e *Env) {
 		if !e.P.Has(c.needs) {
 			continue
 		}
-		spec := instanceSpec(t, e, e.Name("bad-ref"), subnet)
+		spec := valid(e.Name("bad-ref"))
 		c.mod(&spec)
 		in, err := e.P.Compute.Instances.Create(e.Ctx, spec)
 		if err == nil {
@@ -566,8 +576,7 @@ func testInstanceMissingRefs(t T, e *Env) {
 // testLaunchConfigValidation is test_block_device_mapping_launch_config's
 // validation: bad block device lists are InvalidArgument.
 func testLaunchConfigValidation(t T, e *Env) {
-	img := e.TestImage(t)
-	subnet := e.TestSubnet(t)
+	img, valid := e.TestImage(t), launchSpecs(t, e, e.TestSubnet(t))
 	cases := []struct {
 		what    string
 		devices []sdk.BlockDevice
@@ -582,7 +591,7 @@ func testLaunchConfigValidation(t T, e *Env) {
 		}},
 	}
 	for _, c := range cases {
-		spec := instanceSpec(t, e, e.Name("bad-lc"), subnet)
+		spec := valid(e.Name("bad-lc"))
 		spec.BlockDevices = c.devices
 		in, err := e.P.Compute.Instances.Create(e.Ctx, spec)
 		if err == nil {

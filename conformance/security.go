@@ -218,8 +218,10 @@ func testKeyPairImportBad(t T, e *Env) {
 		// An RSA key that calls itself Ed25519.
 		"ssh-ed25519 " + strings.Fields(newAuthorizedKey(t, ""))[1],
 	}
+	n := 0
 	checkRefused(t, e, "import key pair from public key", bad, func(ctx context.Context, pub string) (string, error) {
-		kp, err := e.P.Security.KeyPairs.Create(ctx, sdk.KeyPairSpec{Name: e.Name("bad-import"), PublicKeyMaterial: pub})
+		n++ // a name each, so that one wrongly accepted import does not hide the next
+		kp, err := e.P.Security.KeyPairs.Create(ctx, sdk.KeyPairSpec{Name: e.Name(fmt.Sprintf("bad-import-%d", n)), PublicKeyMaterial: pub})
 		if err != nil {
 			return "", err
 		}
@@ -296,6 +298,7 @@ func testFirewallCRUD(t T, e *Env) {
 	run(t, "properties", func(t T) {
 		got, err := e.P.Security.VMFirewalls.Get(e.Ctx, fw.ID)
 		must(t, err, "get firewall %s", fw.ID)
+		// NewFirewall describes a firewall as "conformance <purpose>".
 		if got.Label != e.Name("crud") || got.Description != "conformance crud" || (net != "" && got.NetworkID != net) {
 			t.Errorf("firewall %s has label %q, description %q, network %q; want %q, %q, %q",
 				fw.ID, got.Label, got.Description, got.NetworkID, e.Name("crud"), "conformance crud", net)

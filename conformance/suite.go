@@ -66,6 +66,10 @@ func Tests() []Test {
 		computeTests(),
 		securityTests(),
 		interfaceTests(),
+		storageTests(),
+		objectStoreTests(),
+		networkTests(),
+		dnsTests(),
 	} {
 		all = append(all, group...)
 	}

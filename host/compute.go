@@ -47,14 +47,14 @@ var regionKeys = findKeys[Region]{"name": func(r Region) string { return r.Name 
 
 // Get returns a region by id.
 func (s *RegionService) Get(ctx context.Context, id string) (Region, error) {
-	return call(ctx, s.p, "provider.compute.regions.get", sdk.CapRegions, func(ctx context.Context) (Region, error) {
+	return call(ctx, s.p, "provider.compute.regions.get", sdk.CapRegions, &id, func(ctx context.Context) (Region, error) {
 		return s.drv.Get(ctx, id)
 	})
 }
 
 // List returns one page of regions.
 func (s *RegionService) List(ctx context.Context, opts ListOptions) (Page[Region], error) {
-	return call(ctx, s.p, "provider.compute.regions.list", sdk.CapRegions, func(ctx context.Context) (Page[Region], error) {
+	return call(ctx, s.p, "provider.compute.regions.list", sdk.CapRegions, &opts, func(ctx context.Context) (Page[Region], error) {
 		return s.drv.List(ctx, opts)
 	})
 }
@@ -85,14 +85,14 @@ var vmTypeKeys = findKeys[VMType]{"name": func(t VMType) string { return t.Name 
 
 // Get returns a VM type by id.
 func (s *VMTypeService) Get(ctx context.Context, id string) (VMType, error) {
-	return call(ctx, s.p, "provider.compute.vm_types.get", sdk.CapVMTypes, func(ctx context.Context) (VMType, error) {
+	return call(ctx, s.p, "provider.compute.vm_types.get", sdk.CapVMTypes, &id, func(ctx context.Context) (VMType, error) {
 		return s.drv.Get(ctx, id)
 	})
 }
 
 // List returns one page of VM types.
 func (s *VMTypeService) List(ctx context.Context, opts ListOptions) (Page[VMType], error) {
-	return call(ctx, s.p, "provider.compute.vm_types.list", sdk.CapVMTypes, func(ctx context.Context) (Page[VMType], error) {
+	return call(ctx, s.p, "provider.compute.vm_types.list", sdk.CapVMTypes, &opts, func(ctx context.Context) (Page[VMType], error) {
 		return s.drv.List(ctx, opts)
 	})
 }
@@ -129,7 +129,7 @@ func (s *ImageService) wrap(i sdk.Image) *Image { return &Image{Image: i, svc: s
 
 // Get returns an image by id.
 func (s *ImageService) Get(ctx context.Context, id string) (*Image, error) {
-	return call(ctx, s.p, "provider.compute.images.get", sdk.CapImages, func(ctx context.Context) (*Image, error) {
+	return call(ctx, s.p, "provider.compute.images.get", sdk.CapImages, &id, func(ctx context.Context) (*Image, error) {
 		i, err := s.drv.Get(ctx, id)
 		return s.wrap(i), err
 	})
@@ -137,7 +137,7 @@ func (s *ImageService) Get(ctx context.Context, id string) (*Image, error) {
 
 // List returns one page of images; OwnedOnly lists the account's own.
 func (s *ImageService) List(ctx context.Context, opts sdk.ImageListOptions) (Page[*Image], error) {
-	return call(ctx, s.p, "provider.compute.images.list", sdk.CapImages, func(ctx context.Context) (Page[*Image], error) {
+	return call(ctx, s.p, "provider.compute.images.list", sdk.CapImages, &opts, func(ctx context.Context) (Page[*Image], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -157,7 +157,7 @@ func (s *ImageService) Find(ctx context.Context, f Filter) ([]*Image, error) {
 
 // Delete deletes an image.
 func (s *ImageService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.compute.images.delete", sdk.CapImages, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.compute.images.delete", sdk.CapImages, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
@@ -177,8 +177,9 @@ func (i *Image) SetLabel(ctx context.Context, label string) error {
 	if err := sdk.ValidateLabel(label); err != nil {
 		return err
 	}
-	fresh, err := call(ctx, i.svc.p, "provider.compute.images.update", sdk.CapImages, func(ctx context.Context) (sdk.Image, error) {
-		return i.svc.drv.Update(ctx, i.ID, sdk.ImageUpdate{Label: &label})
+	args := UpdateArgs[sdk.ImageUpdate]{ID: i.ID, Update: sdk.ImageUpdate{Label: &label}}
+	fresh, err := call(ctx, i.svc.p, "provider.compute.images.update", sdk.CapImages, &args, func(ctx context.Context) (sdk.Image, error) {
+		return i.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 	if err == nil {
 		i.Image = fresh
@@ -191,14 +192,22 @@ func (i *Image) Delete(ctx context.Context) error { return i.svc.Delete(ctx, i.I
 
 // WaitFor waits until the image is in one of the target states.
 func (i *Image) WaitFor(ctx context.Context, targets ...sdk.ImageState) error {
-	return waitState(ctx, i.svc.p.WaitPolicy, "image", i.ID, func(ctx context.Context) (sdk.ImageState, error) {
+	return i.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (i *Image) WaitForWith(ctx context.Context, targets []sdk.ImageState, opts ...WaitOption) error {
+	return waitState(ctx, i.svc.p.waitPolicy(opts), "image", i.ID, func(ctx context.Context) (sdk.ImageState, error) {
 		err := i.Refresh(ctx)
 		return i.State, err
 	}, targets, []sdk.ImageState{sdk.ImageError}, sdk.ImageUnknown)
 }
 
 // WaitReady waits until the image is available.
-func (i *Image) WaitReady(ctx context.Context) error { return i.WaitFor(ctx, sdk.ImageAvailable) }
+func (i *Image) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return i.WaitForWith(ctx, []sdk.ImageState{sdk.ImageAvailable}, opts...)
+}
 
 // ---- instances ----
 
@@ -227,7 +236,7 @@ func (s *InstanceService) wrap(i sdk.Instance) *Instance { return &Instance{Inst
 
 // Get returns an instance by id.
 func (s *InstanceService) Get(ctx context.Context, id string) (*Instance, error) {
-	return call(ctx, s.p, "provider.compute.instances.get", sdk.CapInstances, func(ctx context.Context) (*Instance, error) {
+	return call(ctx, s.p, "provider.compute.instances.get", sdk.CapInstances, &id, func(ctx context.Context) (*Instance, error) {
 		i, err := s.drv.Get(ctx, id)
 		return s.wrap(i), err
 	})
@@ -235,7 +244,7 @@ func (s *InstanceService) Get(ctx context.Context, id string) (*Instance, error)
 
 // List returns one page of instances.
 func (s *InstanceService) List(ctx context.Context, opts ListOptions) (Page[*Instance], error) {
-	return call(ctx, s.p, "provider.compute.instances.list", sdk.CapInstances, func(ctx context.Context) (Page[*Instance], error) {
+	return call(ctx, s.p, "provider.compute.instances.list", sdk.CapInstances, &opts, func(ctx context.Context) (Page[*Instance], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -257,6 +266,9 @@ func (s *InstanceService) Create(ctx context.Context, spec InstanceSpec) (*Insta
 	if err := sdk.ValidateLabel(spec.Label); err != nil {
 		return nil, err
 	}
+	if err := sdk.ValidateBlockDevices(spec.BlockDevices); err != nil {
+		return nil, err
+	}
 	if spec.Zone == "" {
 		spec.Zone = s.p.Zone
 	}
@@ -264,7 +276,7 @@ func (s *InstanceService) Create(ctx context.Context, spec InstanceSpec) (*Insta
 		spec.IdempotencyToken = newToken()
 	}
 	spec.VMFirewallIDs = slices.Clone(spec.VMFirewallIDs)
-	return call(ctx, s.p, "provider.compute.instances.create", sdk.CapInstances, func(ctx context.Context) (*Instance, error) {
+	return call(ctx, s.p, "provider.compute.instances.create", sdk.CapInstances, &spec, func(ctx context.Context) (*Instance, error) {
 		i, err := s.drv.Create(ctx, spec)
 		return s.wrap(i), err
 	})
@@ -272,14 +284,14 @@ func (s *InstanceService) Create(ctx context.Context, spec InstanceSpec) (*Insta
 
 // Delete deletes (terminates) an instance.
 func (s *InstanceService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.compute.instances.delete", sdk.CapInstances, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.compute.instances.delete", sdk.CapInstances, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
 
 // update runs an instance action that answers the new instance and stores it.
-func (i *Instance) update(ctx context.Context, event, capability string, fn func(context.Context) (sdk.Instance, error)) error {
-	fresh, err := call(ctx, i.svc.p, event, capability, fn)
+func (i *Instance) update(ctx context.Context, event, capability string, args any, fn func(context.Context) (sdk.Instance, error)) error {
+	fresh, err := call(ctx, i.svc.p, event, capability, args, fn)
 	if err == nil {
 		i.Instance = fresh
 	}
@@ -288,8 +300,9 @@ func (i *Instance) update(ctx context.Context, event, capability string, fn func
 
 // Refresh reloads the instance.
 func (i *Instance) Refresh(ctx context.Context) error {
-	return i.update(ctx, "provider.compute.instances.get", sdk.CapInstances, func(ctx context.Context) (sdk.Instance, error) {
-		return i.svc.drv.Get(ctx, i.ID)
+	id := i.ID
+	return i.update(ctx, "provider.compute.instances.get", sdk.CapInstances, &id, func(ctx context.Context) (sdk.Instance, error) {
+		return i.svc.drv.Get(ctx, id)
 	})
 }
 
@@ -298,22 +311,25 @@ func (i *Instance) SetLabel(ctx context.Context, label string) error {
 	if err := sdk.ValidateLabel(label); err != nil {
 		return err
 	}
-	return i.update(ctx, "provider.compute.instances.update", sdk.CapInstances, func(ctx context.Context) (sdk.Instance, error) {
-		return i.svc.drv.Update(ctx, i.ID, sdk.InstanceUpdate{Label: &label})
+	args := UpdateArgs[sdk.InstanceUpdate]{ID: i.ID, Update: sdk.InstanceUpdate{Label: &label}}
+	return i.update(ctx, "provider.compute.instances.update", sdk.CapInstances, &args, func(ctx context.Context) (sdk.Instance, error) {
+		return i.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 }
 
 // Reboot reboots the instance.
 func (i *Instance) Reboot(ctx context.Context) error {
-	return i.update(ctx, "provider.compute.instances.reboot", sdk.CapInstances, func(ctx context.Context) (sdk.Instance, error) {
-		return i.svc.drv.Reboot(ctx, i.ID)
+	id := i.ID
+	return i.update(ctx, "provider.compute.instances.reboot", sdk.CapInstances, &id, func(ctx context.Context) (sdk.Instance, error) {
+		return i.svc.drv.Reboot(ctx, id)
 	})
 }
 
 // Start starts a stopped instance (capability compute.instances.start_stop).
 func (i *Instance) Start(ctx context.Context) error {
-	fresh, err := callAs(ctx, i.svc.p, i.svc.drv, "provider.compute.instances.start", sdk.CapStartStop,
-		func(ctx context.Context, d sdk.InstanceStartStopper) (sdk.Instance, error) { return d.Start(ctx, i.ID) })
+	id := i.ID
+	fresh, err := callAs(ctx, i.svc.p, i.svc.drv, "provider.compute.instances.start", sdk.CapStartStop, &id,
+		func(ctx context.Context, d sdk.InstanceStartStopper) (sdk.Instance, error) { return d.Start(ctx, id) })
 	if err == nil {
 		i.Instance = fresh
 	}
@@ -322,8 +338,9 @@ func (i *Instance) Start(ctx context.Context) error {
 
 // Stop stops the instance (capability compute.instances.start_stop).
 func (i *Instance) Stop(ctx context.Context) error {
-	fresh, err := callAs(ctx, i.svc.p, i.svc.drv, "provider.compute.instances.stop", sdk.CapStartStop,
-		func(ctx context.Context, d sdk.InstanceStartStopper) (sdk.Instance, error) { return d.Stop(ctx, i.ID) })
+	id := i.ID
+	fresh, err := callAs(ctx, i.svc.p, i.svc.drv, "provider.compute.instances.stop", sdk.CapStartStop, &id,
+		func(ctx context.Context, d sdk.InstanceStartStopper) (sdk.Instance, error) { return d.Stop(ctx, id) })
 	if err == nil {
 		i.Instance = fresh
 	}
@@ -332,15 +349,17 @@ func (i *Instance) Stop(ctx context.Context) error {
 
 // AddVMFirewall puts the instance in a firewall.
 func (i *Instance) AddVMFirewall(ctx context.Context, firewallID string) error {
-	return i.update(ctx, "provider.compute.instances.add_vm_firewall", sdk.CapInstances, func(ctx context.Context) (sdk.Instance, error) {
-		return i.svc.drv.AddVMFirewall(ctx, i.ID, firewallID)
+	args := LinkArgs{ID: i.ID, OtherID: firewallID}
+	return i.update(ctx, "provider.compute.instances.add_vm_firewall", sdk.CapInstances, &args, func(ctx context.Context) (sdk.Instance, error) {
+		return i.svc.drv.AddVMFirewall(ctx, args.ID, args.OtherID)
 	})
 }
 
 // RemoveVMFirewall takes the instance out of a firewall.
 func (i *Instance) RemoveVMFirewall(ctx context.Context, firewallID string) error {
-	return i.update(ctx, "provider.compute.instances.remove_vm_firewall", sdk.CapInstances, func(ctx context.Context) (sdk.Instance, error) {
-		return i.svc.drv.RemoveVMFirewall(ctx, i.ID, firewallID)
+	args := LinkArgs{ID: i.ID, OtherID: firewallID}
+	return i.update(ctx, "provider.compute.instances.remove_vm_firewall", sdk.CapInstances, &args, func(ctx context.Context) (sdk.Instance, error) {
+		return i.svc.drv.RemoveVMFirewall(ctx, args.ID, args.OtherID)
 	})
 }
 
@@ -352,7 +371,7 @@ func (i *Instance) CreateImage(ctx context.Context, label string) (*Image, error
 	}
 	images := i.svc.p.Compute.Images
 	spec := sdk.ImageSpec{InstanceID: i.ID, Label: label, IdempotencyToken: newToken()}
-	return call(ctx, i.svc.p, "provider.compute.images.create", sdk.CapImages, func(ctx context.Context) (*Image, error) {
+	return call(ctx, i.svc.p, "provider.compute.images.create", sdk.CapImages, &spec, func(ctx context.Context) (*Image, error) {
 		img, err := images.drv.Create(ctx, spec)
 		return images.wrap(img), err
 	})
@@ -364,11 +383,19 @@ func (i *Instance) Delete(ctx context.Context) error { return i.svc.Delete(ctx, 
 // WaitFor waits until the instance is in one of the target states; "error" is
 // terminal, and a deleted instance counts as "deleted".
 func (i *Instance) WaitFor(ctx context.Context, targets ...sdk.InstanceState) error {
-	return waitState(ctx, i.svc.p.WaitPolicy, "instance", i.ID, func(ctx context.Context) (sdk.InstanceState, error) {
+	return i.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (i *Instance) WaitForWith(ctx context.Context, targets []sdk.InstanceState, opts ...WaitOption) error {
+	return waitState(ctx, i.svc.p.waitPolicy(opts), "instance", i.ID, func(ctx context.Context) (sdk.InstanceState, error) {
 		err := i.Refresh(ctx)
 		return i.State, err
 	}, targets, []sdk.InstanceState{sdk.InstanceError, sdk.InstanceDeleted}, sdk.InstanceDeleted)
 }
 
 // WaitReady waits until the instance is running.
-func (i *Instance) WaitReady(ctx context.Context) error { return i.WaitFor(ctx, sdk.InstanceRunning) }
+func (i *Instance) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return i.WaitForWith(ctx, []sdk.InstanceState{sdk.InstanceRunning}, opts...)
+}

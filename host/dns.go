@@ -53,7 +53,7 @@ func (s *DNSZoneService) wrap(z sdk.DNSZone) *DNSZone {
 
 // Get returns a zone by id.
 func (s *DNSZoneService) Get(ctx context.Context, id string) (*DNSZone, error) {
-	return call(ctx, s.p, "provider.dns.host_zones.get", sdk.CapDNSZones, func(ctx context.Context) (*DNSZone, error) {
+	return call(ctx, s.p, "provider.dns.host_zones.get", sdk.CapDNSZones, &id, func(ctx context.Context) (*DNSZone, error) {
 		z, err := s.drv.Get(ctx, id)
 		return s.wrap(z), err
 	})
@@ -61,7 +61,7 @@ func (s *DNSZoneService) Get(ctx context.Context, id string) (*DNSZone, error) {
 
 // List returns one page of zones.
 func (s *DNSZoneService) List(ctx context.Context, opts ListOptions) (Page[*DNSZone], error) {
-	return call(ctx, s.p, "provider.dns.host_zones.list", sdk.CapDNSZones, func(ctx context.Context) (Page[*DNSZone], error) {
+	return call(ctx, s.p, "provider.dns.host_zones.list", sdk.CapDNSZones, &opts, func(ctx context.Context) (Page[*DNSZone], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -93,7 +93,7 @@ func (s *DNSZoneService) Create(ctx context.Context, spec DNSZoneSpec) (*DNSZone
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.dns.host_zones.create", sdk.CapDNSZones, func(ctx context.Context) (*DNSZone, error) {
+	return call(ctx, s.p, "provider.dns.host_zones.create", sdk.CapDNSZones, &spec, func(ctx context.Context) (*DNSZone, error) {
 		z, err := s.drv.Create(ctx, spec)
 		return s.wrap(z), err
 	})
@@ -101,7 +101,7 @@ func (s *DNSZoneService) Create(ctx context.Context, spec DNSZoneSpec) (*DNSZone
 
 // Delete deletes a zone.
 func (s *DNSZoneService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.dns.host_zones.delete", sdk.CapDNSZones, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.dns.host_zones.delete", sdk.CapDNSZones, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
@@ -138,7 +138,7 @@ func (s *DNSRecordService) wrap(r sdk.DNSRecord) *DNSRecord { return &DNSRecord{
 
 // Get returns a record by id.
 func (s *DNSRecordService) Get(ctx context.Context, id string) (*DNSRecord, error) {
-	return call(ctx, s.p, "provider.dns.records.get", sdk.CapDNSRecords, func(ctx context.Context) (*DNSRecord, error) {
+	return call(ctx, s.p, "provider.dns.records.get", sdk.CapDNSRecords, &id, func(ctx context.Context) (*DNSRecord, error) {
 		r, err := s.drv.Get(ctx, s.zoneID, id)
 		return s.wrap(r), err
 	})
@@ -146,7 +146,7 @@ func (s *DNSRecordService) Get(ctx context.Context, id string) (*DNSRecord, erro
 
 // List returns one page of the zone's records.
 func (s *DNSRecordService) List(ctx context.Context, opts ListOptions) (Page[*DNSRecord], error) {
-	return call(ctx, s.p, "provider.dns.records.list", sdk.CapDNSRecords, func(ctx context.Context) (Page[*DNSRecord], error) {
+	return call(ctx, s.p, "provider.dns.records.list", sdk.CapDNSRecords, &opts, func(ctx context.Context) (Page[*DNSRecord], error) {
 		page, err := s.drv.List(ctx, s.zoneID, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -173,7 +173,7 @@ func (s *DNSRecordService) Create(ctx context.Context, spec DNSRecordSpec) (*DNS
 	if err != nil {
 		return nil, err
 	}
-	return call(ctx, s.p, "provider.dns.records.create", sdk.CapDNSRecords, func(ctx context.Context) (*DNSRecord, error) {
+	return call(ctx, s.p, "provider.dns.records.create", sdk.CapDNSRecords, &spec, func(ctx context.Context) (*DNSRecord, error) {
 		r, err := s.drv.Create(ctx, spec)
 		return s.wrap(r), err
 	})
@@ -235,7 +235,7 @@ func qualifyName(f Filter) Filter {
 
 // Delete deletes a record set.
 func (s *DNSRecordService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.dns.records.delete", sdk.CapDNSRecords, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.dns.records.delete", sdk.CapDNSRecords, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, s.zoneID, id)
 	})
 }

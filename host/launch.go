@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -34,6 +35,9 @@ type connection struct {
 	stderr   *lineRing
 	inproc   *sdk.InProcessServer
 	closeOne sync.Once
+	// closed is set by close, so that a later call fails as "closed" rather
+	// than as a crash.
+	closed atomic.Bool
 }
 
 // launch starts a plugin binary with go-plugin: gRPC only, AutoMTLS, a start
@@ -149,8 +153,12 @@ func (c *connection) exited(grace time.Duration) bool {
 	}
 }
 
+// dead reports, without waiting, whether the plugin process has exited.
+func (c *connection) dead() bool { return c.inproc == nil && c.client.Exited() }
+
 // close stops the plugin process (or the in-process server).
 func (c *connection) close() {
+	c.closed.Store(true)
 	c.closeOne.Do(func() {
 		c.client.Kill()
 		if c.inproc != nil {
@@ -257,8 +265,14 @@ type Options struct {
 	// StartTimeout bounds start-up and handshake (DefaultStartTimeout when 0).
 	StartTimeout time.Duration
 	// Logger receives the host's and the plugin's logs; nil discards them
-	// unless CLOUDBRIDGE_LOG_LEVEL is set.
+	// unless CLOUDBRIDGE_LOG_LEVEL is set. At debug level the host also logs
+	// every call (see DebugLogging).
 	Logger hclog.Logger
+	// Profile names a profile of the config file whose settings apply under
+	// the explicit ones (see OpenWith).
+	Profile string
+	// ConfigFile is the config file; "" is ConfigPath().
+	ConfigFile string
 }
 
 func (o Options) startTimeout() time.Duration {

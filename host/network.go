@@ -65,7 +65,7 @@ func (s *NetworkService) wrap(n sdk.NetworkInfo) *Network {
 
 // Get returns a network by id.
 func (s *NetworkService) Get(ctx context.Context, id string) (*Network, error) {
-	return call(ctx, s.p, "provider.networking.networks.get", sdk.CapNetworks, func(ctx context.Context) (*Network, error) {
+	return call(ctx, s.p, "provider.networking.networks.get", sdk.CapNetworks, &id, func(ctx context.Context) (*Network, error) {
 		n, err := s.drv.Get(ctx, id)
 		return s.wrap(n), err
 	})
@@ -73,7 +73,7 @@ func (s *NetworkService) Get(ctx context.Context, id string) (*Network, error) {
 
 // List returns one page of networks.
 func (s *NetworkService) List(ctx context.Context, opts ListOptions) (Page[*Network], error) {
-	return call(ctx, s.p, "provider.networking.networks.list", sdk.CapNetworks, func(ctx context.Context) (Page[*Network], error) {
+	return call(ctx, s.p, "provider.networking.networks.list", sdk.CapNetworks, &opts, func(ctx context.Context) (Page[*Network], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -101,7 +101,7 @@ func (s *NetworkService) Create(ctx context.Context, spec NetworkSpec) (*Network
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.networking.networks.create", sdk.CapNetworks, func(ctx context.Context) (*Network, error) {
+	return call(ctx, s.p, "provider.networking.networks.create", sdk.CapNetworks, &spec, func(ctx context.Context) (*Network, error) {
 		n, err := s.drv.Create(ctx, spec)
 		return s.wrap(n), err
 	})
@@ -109,7 +109,7 @@ func (s *NetworkService) Create(ctx context.Context, spec NetworkSpec) (*Network
 
 // Delete deletes a network; one that still has subnets is ErrFailedPrecondition.
 func (s *NetworkService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.networking.networks.delete", sdk.CapNetworks, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.networking.networks.delete", sdk.CapNetworks, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
@@ -133,8 +133,8 @@ func (s *NetworkService) GetOrCreateDefault(ctx context.Context) (*Network, erro
 	return n, n.WaitReady(ctx)
 }
 
-func (n *Network) update(ctx context.Context, event string, fn func(context.Context) (sdk.NetworkInfo, error)) error {
-	fresh, err := call(ctx, n.svc.p, event, sdk.CapNetworks, fn)
+func (n *Network) update(ctx context.Context, event string, args any, fn func(context.Context) (sdk.NetworkInfo, error)) error {
+	fresh, err := call(ctx, n.svc.p, event, sdk.CapNetworks, args, fn)
 	if err == nil {
 		n.NetworkInfo = fresh
 	}
@@ -143,8 +143,9 @@ func (n *Network) update(ctx context.Context, event string, fn func(context.Cont
 
 // Refresh reloads the network.
 func (n *Network) Refresh(ctx context.Context) error {
-	return n.update(ctx, "provider.networking.networks.get", func(ctx context.Context) (sdk.NetworkInfo, error) {
-		return n.svc.drv.Get(ctx, n.ID)
+	id := n.ID
+	return n.update(ctx, "provider.networking.networks.get", &id, func(ctx context.Context) (sdk.NetworkInfo, error) {
+		return n.svc.drv.Get(ctx, id)
 	})
 }
 
@@ -153,8 +154,9 @@ func (n *Network) SetLabel(ctx context.Context, label string) error {
 	if err := sdk.ValidateLabel(label); err != nil {
 		return err
 	}
-	return n.update(ctx, "provider.networking.networks.update", func(ctx context.Context) (sdk.NetworkInfo, error) {
-		return n.svc.drv.Update(ctx, n.ID, sdk.NetworkUpdate{Label: &label})
+	args := UpdateArgs[sdk.NetworkUpdate]{ID: n.ID, Update: sdk.NetworkUpdate{Label: &label}}
+	return n.update(ctx, "provider.networking.networks.update", &args, func(ctx context.Context) (sdk.NetworkInfo, error) {
+		return n.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 }
 
@@ -175,14 +177,22 @@ func (n *Network) Delete(ctx context.Context) error { return n.svc.Delete(ctx, n
 // WaitFor waits until the network is in one of the target states; "error" is
 // terminal, and a deleted network counts as "unknown".
 func (n *Network) WaitFor(ctx context.Context, targets ...sdk.NetworkState) error {
-	return waitState(ctx, n.svc.p.WaitPolicy, "network", n.ID, func(ctx context.Context) (sdk.NetworkState, error) {
+	return n.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (n *Network) WaitForWith(ctx context.Context, targets []sdk.NetworkState, opts ...WaitOption) error {
+	return waitState(ctx, n.svc.p.waitPolicy(opts), "network", n.ID, func(ctx context.Context) (sdk.NetworkState, error) {
 		err := n.Refresh(ctx)
 		return n.State, err
 	}, targets, []sdk.NetworkState{sdk.NetworkError}, sdk.NetworkUnknown)
 }
 
 // WaitReady waits until the network is available.
-func (n *Network) WaitReady(ctx context.Context) error { return n.WaitFor(ctx, sdk.NetworkAvailable) }
+func (n *Network) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return n.WaitForWith(ctx, []sdk.NetworkState{sdk.NetworkAvailable}, opts...)
+}
 
 // ---- subnets ----
 
@@ -211,7 +221,7 @@ func (s *SubnetService) wrap(sn sdk.Subnet) *Subnet { return &Subnet{Subnet: sn,
 
 // Get returns a subnet by id.
 func (s *SubnetService) Get(ctx context.Context, id string) (*Subnet, error) {
-	return call(ctx, s.p, "provider.networking.subnets.get", sdk.CapSubnets, func(ctx context.Context) (*Subnet, error) {
+	return call(ctx, s.p, "provider.networking.subnets.get", sdk.CapSubnets, &id, func(ctx context.Context) (*Subnet, error) {
 		sn, err := s.drv.Get(ctx, id)
 		return s.wrap(sn), err
 	})
@@ -219,7 +229,7 @@ func (s *SubnetService) Get(ctx context.Context, id string) (*Subnet, error) {
 
 // List returns one page of subnets, of one network when opts.NetworkID is set.
 func (s *SubnetService) List(ctx context.Context, opts sdk.SubnetListOptions) (Page[*Subnet], error) {
-	return call(ctx, s.p, "provider.networking.subnets.list", sdk.CapSubnets, func(ctx context.Context) (Page[*Subnet], error) {
+	return call(ctx, s.p, "provider.networking.subnets.list", sdk.CapSubnets, &opts, func(ctx context.Context) (Page[*Subnet], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -256,7 +266,7 @@ func (s *SubnetService) Create(ctx context.Context, spec SubnetSpec) (*Subnet, e
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.networking.subnets.create", sdk.CapSubnets, func(ctx context.Context) (*Subnet, error) {
+	return call(ctx, s.p, "provider.networking.subnets.create", sdk.CapSubnets, &spec, func(ctx context.Context) (*Subnet, error) {
 		sn, err := s.drv.Create(ctx, spec)
 		return s.wrap(sn), err
 	})
@@ -265,7 +275,7 @@ func (s *SubnetService) Create(ctx context.Context, spec SubnetSpec) (*Subnet, e
 // Delete deletes a subnet; one that still has instances is
 // ErrFailedPrecondition.
 func (s *SubnetService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.networking.subnets.delete", sdk.CapSubnets, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.networking.subnets.delete", sdk.CapSubnets, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
@@ -295,8 +305,8 @@ func (s *SubnetService) GetOrCreateDefault(ctx context.Context) (*Subnet, error)
 	return s.Create(ctx, SubnetSpec{Label: sdk.DefaultSubnetLabel, NetworkID: n.ID, CIDRBlock: sdk.DefaultSubnetCIDR})
 }
 
-func (sn *Subnet) update(ctx context.Context, event string, fn func(context.Context) (sdk.Subnet, error)) error {
-	fresh, err := call(ctx, sn.svc.p, event, sdk.CapSubnets, fn)
+func (sn *Subnet) update(ctx context.Context, event string, args any, fn func(context.Context) (sdk.Subnet, error)) error {
+	fresh, err := call(ctx, sn.svc.p, event, sdk.CapSubnets, args, fn)
 	if err == nil {
 		sn.Subnet = fresh
 	}
@@ -305,8 +315,9 @@ func (sn *Subnet) update(ctx context.Context, event string, fn func(context.Cont
 
 // Refresh reloads the subnet.
 func (sn *Subnet) Refresh(ctx context.Context) error {
-	return sn.update(ctx, "provider.networking.subnets.get", func(ctx context.Context) (sdk.Subnet, error) {
-		return sn.svc.drv.Get(ctx, sn.ID)
+	id := sn.ID
+	return sn.update(ctx, "provider.networking.subnets.get", &id, func(ctx context.Context) (sdk.Subnet, error) {
+		return sn.svc.drv.Get(ctx, id)
 	})
 }
 
@@ -315,8 +326,9 @@ func (sn *Subnet) SetLabel(ctx context.Context, label string) error {
 	if err := sdk.ValidateLabel(label); err != nil {
 		return err
 	}
-	return sn.update(ctx, "provider.networking.subnets.update", func(ctx context.Context) (sdk.Subnet, error) {
-		return sn.svc.drv.Update(ctx, sn.ID, sdk.SubnetUpdate{Label: &label})
+	args := UpdateArgs[sdk.SubnetUpdate]{ID: sn.ID, Update: sdk.SubnetUpdate{Label: &label}}
+	return sn.update(ctx, "provider.networking.subnets.update", &args, func(ctx context.Context) (sdk.Subnet, error) {
+		return sn.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 }
 
@@ -331,14 +343,22 @@ func (sn *Subnet) Delete(ctx context.Context) error { return sn.svc.Delete(ctx, 
 // WaitFor waits until the subnet is in one of the target states; "error" is
 // terminal, and a deleted subnet counts as "unknown".
 func (sn *Subnet) WaitFor(ctx context.Context, targets ...sdk.NetworkState) error {
-	return waitState(ctx, sn.svc.p.WaitPolicy, "subnet", sn.ID, func(ctx context.Context) (sdk.NetworkState, error) {
+	return sn.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (sn *Subnet) WaitForWith(ctx context.Context, targets []sdk.NetworkState, opts ...WaitOption) error {
+	return waitState(ctx, sn.svc.p.waitPolicy(opts), "subnet", sn.ID, func(ctx context.Context) (sdk.NetworkState, error) {
 		err := sn.Refresh(ctx)
 		return sn.State, err
 	}, targets, []sdk.NetworkState{sdk.NetworkError}, sdk.NetworkUnknown)
 }
 
 // WaitReady waits until the subnet is available.
-func (sn *Subnet) WaitReady(ctx context.Context) error { return sn.WaitFor(ctx, sdk.NetworkAvailable) }
+func (sn *Subnet) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return sn.WaitForWith(ctx, []sdk.NetworkState{sdk.NetworkAvailable}, opts...)
+}
 
 // ---- routers ----
 
@@ -367,7 +387,7 @@ func (s *RouterService) wrap(r sdk.Router) *Router { return &Router{Router: r, s
 
 // Get returns a router by id.
 func (s *RouterService) Get(ctx context.Context, id string) (*Router, error) {
-	return call(ctx, s.p, "provider.networking.routers.get", sdk.CapRouters, func(ctx context.Context) (*Router, error) {
+	return call(ctx, s.p, "provider.networking.routers.get", sdk.CapRouters, &id, func(ctx context.Context) (*Router, error) {
 		r, err := s.drv.Get(ctx, id)
 		return s.wrap(r), err
 	})
@@ -375,7 +395,7 @@ func (s *RouterService) Get(ctx context.Context, id string) (*Router, error) {
 
 // List returns one page of routers.
 func (s *RouterService) List(ctx context.Context, opts ListOptions) (Page[*Router], error) {
-	return call(ctx, s.p, "provider.networking.routers.list", sdk.CapRouters, func(ctx context.Context) (Page[*Router], error) {
+	return call(ctx, s.p, "provider.networking.routers.list", sdk.CapRouters, &opts, func(ctx context.Context) (Page[*Router], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -397,7 +417,7 @@ func (s *RouterService) Create(ctx context.Context, spec RouterSpec) (*Router, e
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.networking.routers.create", sdk.CapRouters, func(ctx context.Context) (*Router, error) {
+	return call(ctx, s.p, "provider.networking.routers.create", sdk.CapRouters, &spec, func(ctx context.Context) (*Router, error) {
 		r, err := s.drv.Create(ctx, spec)
 		return s.wrap(r), err
 	})
@@ -405,7 +425,7 @@ func (s *RouterService) Create(ctx context.Context, spec RouterSpec) (*Router, e
 
 // Delete deletes a router.
 func (s *RouterService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.networking.routers.delete", sdk.CapRouters, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.networking.routers.delete", sdk.CapRouters, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
@@ -425,8 +445,8 @@ func (s *RouterService) GetOrCreateDefault(ctx context.Context, networkID string
 	return s.Create(ctx, RouterSpec{Label: sdk.DefaultRouterLabel, NetworkID: networkID})
 }
 
-func (r *Router) update(ctx context.Context, event string, fn func(context.Context) (sdk.Router, error)) error {
-	fresh, err := call(ctx, r.svc.p, event, sdk.CapRouters, fn)
+func (r *Router) update(ctx context.Context, event string, args any, fn func(context.Context) (sdk.Router, error)) error {
+	fresh, err := call(ctx, r.svc.p, event, sdk.CapRouters, args, fn)
 	if err == nil {
 		r.Router = fresh
 	}
@@ -435,8 +455,9 @@ func (r *Router) update(ctx context.Context, event string, fn func(context.Conte
 
 // Refresh reloads the router.
 func (r *Router) Refresh(ctx context.Context) error {
-	return r.update(ctx, "provider.networking.routers.get", func(ctx context.Context) (sdk.Router, error) {
-		return r.svc.drv.Get(ctx, r.ID)
+	id := r.ID
+	return r.update(ctx, "provider.networking.routers.get", &id, func(ctx context.Context) (sdk.Router, error) {
+		return r.svc.drv.Get(ctx, id)
 	})
 }
 
@@ -445,36 +466,41 @@ func (r *Router) SetLabel(ctx context.Context, label string) error {
 	if err := sdk.ValidateLabel(label); err != nil {
 		return err
 	}
-	return r.update(ctx, "provider.networking.routers.update", func(ctx context.Context) (sdk.Router, error) {
-		return r.svc.drv.Update(ctx, r.ID, sdk.RouterUpdate{Label: &label})
+	args := UpdateArgs[sdk.RouterUpdate]{ID: r.ID, Update: sdk.RouterUpdate{Label: &label}}
+	return r.update(ctx, "provider.networking.routers.update", &args, func(ctx context.Context) (sdk.Router, error) {
+		return r.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 }
 
 // AttachSubnet routes a subnet through the router.
 func (r *Router) AttachSubnet(ctx context.Context, subnetID string) error {
-	return r.update(ctx, "provider.networking.routers.attach_subnet", func(ctx context.Context) (sdk.Router, error) {
-		return r.svc.drv.AttachSubnet(ctx, r.ID, subnetID)
+	args := LinkArgs{ID: r.ID, OtherID: subnetID}
+	return r.update(ctx, "provider.networking.routers.attach_subnet", &args, func(ctx context.Context) (sdk.Router, error) {
+		return r.svc.drv.AttachSubnet(ctx, args.ID, args.OtherID)
 	})
 }
 
 // DetachSubnet takes a subnet off the router.
 func (r *Router) DetachSubnet(ctx context.Context, subnetID string) error {
-	return r.update(ctx, "provider.networking.routers.detach_subnet", func(ctx context.Context) (sdk.Router, error) {
-		return r.svc.drv.DetachSubnet(ctx, r.ID, subnetID)
+	args := LinkArgs{ID: r.ID, OtherID: subnetID}
+	return r.update(ctx, "provider.networking.routers.detach_subnet", &args, func(ctx context.Context) (sdk.Router, error) {
+		return r.svc.drv.DetachSubnet(ctx, args.ID, args.OtherID)
 	})
 }
 
 // AttachGateway routes outside traffic through an internet gateway.
 func (r *Router) AttachGateway(ctx context.Context, gatewayID string) error {
-	return r.update(ctx, "provider.networking.routers.attach_gateway", func(ctx context.Context) (sdk.Router, error) {
-		return r.svc.drv.AttachGateway(ctx, r.ID, gatewayID)
+	args := LinkArgs{ID: r.ID, OtherID: gatewayID}
+	return r.update(ctx, "provider.networking.routers.attach_gateway", &args, func(ctx context.Context) (sdk.Router, error) {
+		return r.svc.drv.AttachGateway(ctx, args.ID, args.OtherID)
 	})
 }
 
 // DetachGateway takes the internet gateway off the router.
 func (r *Router) DetachGateway(ctx context.Context, gatewayID string) error {
-	return r.update(ctx, "provider.networking.routers.detach_gateway", func(ctx context.Context) (sdk.Router, error) {
-		return r.svc.drv.DetachGateway(ctx, r.ID, gatewayID)
+	args := LinkArgs{ID: r.ID, OtherID: gatewayID}
+	return r.update(ctx, "provider.networking.routers.detach_gateway", &args, func(ctx context.Context) (sdk.Router, error) {
+		return r.svc.drv.DetachGateway(ctx, args.ID, args.OtherID)
 	})
 }
 
@@ -504,7 +530,7 @@ func (s *GatewayService) wrap(g sdk.Gateway) *Gateway {
 
 // List returns one page of the network's gateways.
 func (s *GatewayService) List(ctx context.Context, opts ListOptions) (Page[*Gateway], error) {
-	return call(ctx, s.p, "provider.networking.gateways.list", sdk.CapGateways, func(ctx context.Context) (Page[*Gateway], error) {
+	return call(ctx, s.p, "provider.networking.gateways.list", sdk.CapGateways, &opts, func(ctx context.Context) (Page[*Gateway], error) {
 		page, err := s.drv.List(ctx, s.networkID, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -521,7 +547,7 @@ func (s *GatewayService) All(ctx context.Context) iter.Seq2[*Gateway, error] {
 // network is returned.
 func (s *GatewayService) GetOrCreate(ctx context.Context) (*Gateway, error) {
 	spec := sdk.GatewaySpec{NetworkID: s.networkID, Name: sdk.DefaultGatewayName, IdempotencyToken: newToken()}
-	return call(ctx, s.p, "provider.networking.gateways.get_or_create", sdk.CapGateways, func(ctx context.Context) (*Gateway, error) {
+	return call(ctx, s.p, "provider.networking.gateways.get_or_create", sdk.CapGateways, &spec, func(ctx context.Context) (*Gateway, error) {
 		g, err := s.drv.GetOrCreate(ctx, spec)
 		return s.wrap(g), err
 	})
@@ -530,13 +556,48 @@ func (s *GatewayService) GetOrCreate(ctx context.Context) (*Gateway, error) {
 // Delete deletes one of the network's gateways (a no-op where the gateway is
 // shared, as on OpenStack).
 func (s *GatewayService) Delete(ctx context.Context, gatewayID string) error {
-	return do(ctx, s.p, "provider.networking.gateways.delete", sdk.CapGateways, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.networking.gateways.delete", sdk.CapGateways, &gatewayID, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, s.networkID, gatewayID)
 	})
 }
 
 // Delete deletes the gateway.
 func (g *Gateway) Delete(ctx context.Context) error { return g.svc.Delete(ctx, g.ID) }
+
+// Refresh reloads the gateway. The contract has no get for gateways, so it
+// looks for the gateway among its network's; one that is gone is ErrNotFound.
+func (g *Gateway) Refresh(ctx context.Context) error {
+	for fresh, err := range g.svc.All(ctx) {
+		if err != nil {
+			return err
+		}
+		if fresh.ID == g.ID {
+			g.Gateway = fresh.Gateway
+			return nil
+		}
+	}
+	return sdk.NotFound("gateway", g.ID)
+}
+
+// WaitFor waits until the gateway is in one of the target states; "error" is
+// terminal, and a deleted gateway counts as "unknown".
+func (g *Gateway) WaitFor(ctx context.Context, targets ...sdk.GatewayState) error {
+	return g.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (g *Gateway) WaitForWith(ctx context.Context, targets []sdk.GatewayState, opts ...WaitOption) error {
+	return waitState(ctx, g.svc.p.waitPolicy(opts), "gateway", g.ID, func(ctx context.Context) (sdk.GatewayState, error) {
+		err := g.Refresh(ctx)
+		return g.State, err
+	}, targets, []sdk.GatewayState{sdk.GatewayError}, sdk.GatewayUnknown)
+}
+
+// WaitReady waits until the gateway is available.
+func (g *Gateway) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return g.WaitForWith(ctx, []sdk.GatewayState{sdk.GatewayAvailable}, opts...)
+}
 
 // ---- floating IPs ----
 
@@ -575,7 +636,7 @@ func (s *FloatingIPService) Get(ctx context.Context, id string) (*FloatingIP, er
 }
 
 func (s *FloatingIPService) get(ctx context.Context, gatewayID, id string) (*FloatingIP, error) {
-	return call(ctx, s.p, "provider.networking.floating_ips.get", sdk.CapFloatingIPs, func(ctx context.Context) (*FloatingIP, error) {
+	return call(ctx, s.p, "provider.networking.floating_ips.get", sdk.CapFloatingIPs, &id, func(ctx context.Context) (*FloatingIP, error) {
 		f, err := s.drv.Get(ctx, gatewayID, id)
 		return s.wrap(f), err
 	})
@@ -583,7 +644,7 @@ func (s *FloatingIPService) get(ctx context.Context, gatewayID, id string) (*Flo
 
 // List returns one page of the gateway's floating IPs.
 func (s *FloatingIPService) List(ctx context.Context, opts ListOptions) (Page[*FloatingIP], error) {
-	return call(ctx, s.p, "provider.networking.floating_ips.list", sdk.CapFloatingIPs, func(ctx context.Context) (Page[*FloatingIP], error) {
+	return call(ctx, s.p, "provider.networking.floating_ips.list", sdk.CapFloatingIPs, &opts, func(ctx context.Context) (Page[*FloatingIP], error) {
 		page, err := s.drv.List(ctx, s.gatewayID, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -602,7 +663,7 @@ func (s *FloatingIPService) Find(ctx context.Context, f Filter) ([]*FloatingIP, 
 // Create allocates a floating IP from the gateway.
 func (s *FloatingIPService) Create(ctx context.Context) (*FloatingIP, error) {
 	spec := sdk.FloatingIPSpec{GatewayID: s.gatewayID, IdempotencyToken: newToken()}
-	return call(ctx, s.p, "provider.networking.floating_ips.create", sdk.CapFloatingIPs, func(ctx context.Context) (*FloatingIP, error) {
+	return call(ctx, s.p, "provider.networking.floating_ips.create", sdk.CapFloatingIPs, &spec, func(ctx context.Context) (*FloatingIP, error) {
 		f, err := s.drv.Create(ctx, spec)
 		return s.wrap(f), err
 	})
@@ -614,22 +675,23 @@ func (s *FloatingIPService) Delete(ctx context.Context, id string) error {
 }
 
 func (s *FloatingIPService) delete(ctx context.Context, gatewayID, id string) error {
-	return do(ctx, s.p, "provider.networking.floating_ips.delete", sdk.CapFloatingIPs, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.networking.floating_ips.delete", sdk.CapFloatingIPs, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, gatewayID, id)
 	})
 }
 
 // Associate associates a floating IP with an instance.
 func (s *FloatingIPService) Associate(ctx context.Context, id, instanceID string) (*FloatingIP, error) {
-	return call(ctx, s.p, "provider.networking.floating_ips.associate", sdk.CapFloatingIPs, func(ctx context.Context) (*FloatingIP, error) {
-		f, err := s.drv.Associate(ctx, id, instanceID)
+	args := LinkArgs{ID: id, OtherID: instanceID}
+	return call(ctx, s.p, "provider.networking.floating_ips.associate", sdk.CapFloatingIPs, &args, func(ctx context.Context) (*FloatingIP, error) {
+		f, err := s.drv.Associate(ctx, args.ID, args.OtherID)
 		return s.wrap(f), err
 	})
 }
 
 // Disassociate takes a floating IP off its instance.
 func (s *FloatingIPService) Disassociate(ctx context.Context, id string) (*FloatingIP, error) {
-	return call(ctx, s.p, "provider.networking.floating_ips.disassociate", sdk.CapFloatingIPs, func(ctx context.Context) (*FloatingIP, error) {
+	return call(ctx, s.p, "provider.networking.floating_ips.disassociate", sdk.CapFloatingIPs, &id, func(ctx context.Context) (*FloatingIP, error) {
 		f, err := s.drv.Disassociate(ctx, id)
 		return s.wrap(f), err
 	})
@@ -660,6 +722,26 @@ func (f *FloatingIP) Disassociate(ctx context.Context) error {
 
 // Delete releases the floating IP.
 func (f *FloatingIP) Delete(ctx context.Context) error { return f.svc.delete(ctx, f.GatewayID, f.ID) }
+
+// WaitFor waits until the floating IP is in one of the target states; "error"
+// is terminal, and a released floating IP counts as "unknown".
+func (f *FloatingIP) WaitFor(ctx context.Context, targets ...sdk.FloatingIPState) error {
+	return f.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (f *FloatingIP) WaitForWith(ctx context.Context, targets []sdk.FloatingIPState, opts ...WaitOption) error {
+	return waitState(ctx, f.svc.p.waitPolicy(opts), "floating IP", f.ID, func(ctx context.Context) (sdk.FloatingIPState, error) {
+		err := f.Refresh(ctx)
+		return f.State, err
+	}, targets, []sdk.FloatingIPState{sdk.FloatingIPError}, sdk.FloatingIPUnknown)
+}
+
+// WaitReady waits until the floating IP is available.
+func (f *FloatingIP) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return f.WaitForWith(ctx, []sdk.FloatingIPState{sdk.FloatingIPAvailable}, opts...)
+}
 
 // AddFloatingIP associates a floating IP with the instance and reloads the
 // instance, so that PublicIPs shows the address.

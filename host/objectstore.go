@@ -50,7 +50,7 @@ func (s *BucketService) wrap(b sdk.Bucket) *Bucket {
 
 // Get returns a bucket by name.
 func (s *BucketService) Get(ctx context.Context, name string) (*Bucket, error) {
-	return call(ctx, s.p, "provider.storage.buckets.get", sdk.CapBuckets, func(ctx context.Context) (*Bucket, error) {
+	return call(ctx, s.p, "provider.storage.buckets.get", sdk.CapBuckets, &name, func(ctx context.Context) (*Bucket, error) {
 		b, err := s.drv.Get(ctx, name)
 		return s.wrap(b), err
 	})
@@ -58,7 +58,7 @@ func (s *BucketService) Get(ctx context.Context, name string) (*Bucket, error) {
 
 // List returns one page of buckets.
 func (s *BucketService) List(ctx context.Context, opts ListOptions) (Page[*Bucket], error) {
-	return call(ctx, s.p, "provider.storage.buckets.list", sdk.CapBuckets, func(ctx context.Context) (Page[*Bucket], error) {
+	return call(ctx, s.p, "provider.storage.buckets.list", sdk.CapBuckets, &opts, func(ctx context.Context) (Page[*Bucket], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -80,7 +80,7 @@ func (s *BucketService) Create(ctx context.Context, spec BucketSpec) (*Bucket, e
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.storage.buckets.create", sdk.CapBuckets, func(ctx context.Context) (*Bucket, error) {
+	return call(ctx, s.p, "provider.storage.buckets.create", sdk.CapBuckets, &spec, func(ctx context.Context) (*Bucket, error) {
 		b, err := s.drv.Create(ctx, spec)
 		return s.wrap(b), err
 	})
@@ -89,8 +89,9 @@ func (s *BucketService) Create(ctx context.Context, spec BucketSpec) (*Bucket, e
 // Delete deletes a bucket. A bucket that still holds objects is
 // ErrFailedPrecondition unless deleteContents, which deletes them first.
 func (s *BucketService) Delete(ctx context.Context, name string, deleteContents bool) error {
-	return do(ctx, s.p, "provider.storage.buckets.delete", sdk.CapBuckets, func(ctx context.Context) error {
-		return s.drv.Delete(ctx, name, deleteContents)
+	args := BucketDeleteArgs{Name: name, DeleteContents: deleteContents}
+	return do(ctx, s.p, "provider.storage.buckets.delete", sdk.CapBuckets, &args, func(ctx context.Context) error {
+		return s.drv.Delete(ctx, args.Name, args.DeleteContents)
 	})
 }
 
@@ -144,10 +145,21 @@ type PutOptions struct {
 	SHA256 string
 }
 
-// UploadOptions describe the object a multipart upload will make.
+// UploadOptions describe the object a multipart upload will make, and for
+// the transfer manager (Upload, UploadFile) how to send it; the transfer
+// fields are ignored by CreateMultipartUpload.
 type UploadOptions struct {
 	ContentType string
 	Metadata    map[string]string
+
+	// Size is the exact byte count of Upload's body when the caller knows it;
+	// 0 lets Upload find out (a file, a bytes or strings Reader, a seeker),
+	// and -1 (or a body it cannot measure) means unknown.
+	Size int64
+	// Transfer overrides, field by field, the provider's TransferConfig.
+	Transfer TransferConfig
+	// Progress, when set, is told how many bytes have been sent (see Progress).
+	Progress func(Progress)
 }
 
 // PresignOptions override headers of the response to a presigned GET.
@@ -164,7 +176,7 @@ func (s *ObjectService) Bucket() string { return s.bucket }
 // List returns one page of the bucket's objects.
 func (s *ObjectService) List(ctx context.Context, opts ObjectListOptions) (ObjectPage, error) {
 	req := sdk.ListObjectsOptions{ListOptions: opts.ListOptions, Bucket: s.bucket, Prefix: opts.Prefix, Delimiter: opts.Delimiter}
-	return call(ctx, s.p, "provider.storage.bucket_objects.list", sdk.CapObjects, func(ctx context.Context) (ObjectPage, error) {
+	return call(ctx, s.p, "provider.storage.bucket_objects.list", sdk.CapObjects, &req, func(ctx context.Context) (ObjectPage, error) {
 		return s.drv.List(ctx, req)
 	})
 }
@@ -187,7 +199,7 @@ func (s *ObjectService) Head(ctx context.Context, key string) (ObjectInfo, error
 	if err := sdk.ValidateObjectKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
-	return call(ctx, s.p, "provider.storage.bucket_objects.head", sdk.CapObjects, func(ctx context.Context) (ObjectInfo, error) {
+	return call(ctx, s.p, "provider.storage.bucket_objects.head", sdk.CapObjects, &key, func(ctx context.Context) (ObjectInfo, error) {
 		return s.drv.Head(ctx, s.bucket, key)
 	})
 }
@@ -215,7 +227,7 @@ func (s *ObjectService) read(ctx context.Context, event, key string, offset, len
 	}
 	req := sdk.GetObjectRequest{Bucket: s.bucket, Key: key, Offset: offset, Length: length}
 	var body io.ReadCloser
-	info, err := call(ctx, s.p, event, sdk.CapObjects, func(ctx context.Context) (ObjectInfo, error) {
+	info, err := call(ctx, s.p, event, sdk.CapObjects, &req, func(ctx context.Context) (ObjectInfo, error) {
 		info, rc, err := s.drv.Get(ctx, req)
 		body = rc
 		return info, err
@@ -245,7 +257,7 @@ func (s *ObjectService) Put(ctx context.Context, key string, body io.Reader, opt
 	}
 	req := sdk.PutObjectRequest{Bucket: s.bucket, Key: key, ContentType: opts.ContentType,
 		Metadata: maps.Clone(opts.Metadata), Size: opts.Size, SHA256: opts.SHA256}
-	return call(ctx, s.p, "provider.storage.bucket_objects.put", sdk.CapObjects, func(ctx context.Context) (ObjectInfo, error) {
+	return call(ctx, s.p, "provider.storage.bucket_objects.put", sdk.CapObjects, &req, func(ctx context.Context) (ObjectInfo, error) {
 		return s.drv.Put(ctx, req, body)
 	})
 }
@@ -255,7 +267,7 @@ func (s *ObjectService) Delete(ctx context.Context, key string) error {
 	if err := sdk.ValidateObjectKey(key); err != nil {
 		return err
 	}
-	return do(ctx, s.p, "provider.storage.bucket_objects.delete", sdk.CapObjects, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.storage.bucket_objects.delete", sdk.CapObjects, &key, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, s.bucket, key)
 	})
 }
@@ -287,7 +299,7 @@ func (s *ObjectService) CreateMultipartUpload(ctx context.Context, key string, o
 		return nil, err
 	}
 	req := sdk.CreateMultipartUploadRequest{Bucket: s.bucket, Key: key, ContentType: opts.ContentType, Metadata: maps.Clone(opts.Metadata)}
-	return callAs(ctx, s.p, s.drv, "provider.storage.bucket_objects.create_multipart_upload", sdk.CapMultipart,
+	return callAs(ctx, s.p, s.drv, "provider.storage.bucket_objects.create_multipart_upload", sdk.CapMultipart, &req,
 		func(ctx context.Context, m sdk.MultipartUploader) (*MultipartUpload, error) {
 			u, err := m.CreateMultipartUpload(ctx, req)
 			return s.wrapUpload(u), err
@@ -299,7 +311,7 @@ func (s *ObjectService) CreateMultipartUpload(ctx context.Context, key string, o
 func (s *ObjectService) ListMultipartUploads(ctx context.Context, prefix string) iter.Seq2[*MultipartUpload, error] {
 	return pages(ctx, func(ctx context.Context, o ListOptions) (Page[*MultipartUpload], error) {
 		req := sdk.ListMultipartUploadsOptions{ListOptions: o, Bucket: s.bucket, Prefix: prefix}
-		return callAs(ctx, s.p, s.drv, "provider.storage.bucket_objects.list_multipart_uploads", sdk.CapMultipart,
+		return callAs(ctx, s.p, s.drv, "provider.storage.bucket_objects.list_multipart_uploads", sdk.CapMultipart, &req,
 			func(ctx context.Context, m sdk.MultipartUploader) (Page[*MultipartUpload], error) {
 				page, err := m.ListMultipartUploads(ctx, req)
 				return mapPage(page, s.wrapUpload), err
@@ -321,7 +333,7 @@ func (u *MultipartUpload) UploadPart(ctx context.Context, n int, body io.Reader,
 		return UploadedPart{}, sdk.InvalidArgument("body", "<nil>", "must not be nil")
 	}
 	req := sdk.UploadPartRequest{Bucket: u.Bucket, Key: u.Key, UploadID: u.ID, PartNumber: n, Size: size}
-	return callAs(ctx, u.svc.p, u.svc.drv, "provider.storage.bucket_objects.upload_part", sdk.CapMultipart,
+	return callAs(ctx, u.svc.p, u.svc.drv, "provider.storage.bucket_objects.upload_part", sdk.CapMultipart, &req,
 		func(ctx context.Context, m sdk.MultipartUploader) (UploadedPart, error) {
 			return m.UploadPart(ctx, req, body)
 		})
@@ -333,7 +345,7 @@ func (u *MultipartUpload) Complete(ctx context.Context, parts []UploadedPart) (O
 		return ObjectInfo{}, sdk.InvalidArgument("parts", "[]", "must list at least one part")
 	}
 	req := sdk.CompleteMultipartUploadRequest{Bucket: u.Bucket, Key: u.Key, UploadID: u.ID, Parts: slices.Clone(parts)}
-	return callAs(ctx, u.svc.p, u.svc.drv, "provider.storage.bucket_objects.complete_multipart_upload", sdk.CapMultipart,
+	return callAs(ctx, u.svc.p, u.svc.drv, "provider.storage.bucket_objects.complete_multipart_upload", sdk.CapMultipart, &req,
 		func(ctx context.Context, m sdk.MultipartUploader) (ObjectInfo, error) {
 			return m.CompleteMultipartUpload(ctx, req)
 		})
@@ -342,9 +354,10 @@ func (u *MultipartUpload) Complete(ctx context.Context, parts []UploadedPart) (O
 // Abort discards the upload and its parts; aborting an upload that is already
 // gone is not an error.
 func (u *MultipartUpload) Abort(ctx context.Context) error {
-	_, err := callAs(ctx, u.svc.p, u.svc.drv, "provider.storage.bucket_objects.abort_multipart_upload", sdk.CapMultipart,
+	id := u.ID
+	_, err := callAs(ctx, u.svc.p, u.svc.drv, "provider.storage.bucket_objects.abort_multipart_upload", sdk.CapMultipart, &id,
 		func(ctx context.Context, m sdk.MultipartUploader) (struct{}, error) {
-			return struct{}{}, m.AbortMultipartUpload(ctx, u.Bucket, u.Key, u.ID)
+			return struct{}{}, m.AbortMultipartUpload(ctx, u.Bucket, u.Key, id)
 		})
 	return err
 }
@@ -373,7 +386,7 @@ func (s *ObjectService) presign(ctx context.Context, req sdk.PresignRequest) (Pr
 		return PresignedURL{}, sdk.InvalidArgument("expires_in", req.ExpiresIn, "must be positive")
 	}
 	req.Bucket = s.bucket
-	return callAs(ctx, s.p, s.drv, "provider.storage.bucket_objects.generate_url", sdk.CapPresignedURLs,
+	return callAs(ctx, s.p, s.drv, "provider.storage.bucket_objects.generate_url", sdk.CapPresignedURLs, &req,
 		func(ctx context.Context, u sdk.URLSigner) (PresignedURL, error) {
 			return u.PresignURL(ctx, req)
 		})

@@ -2,14 +2,12 @@ package host
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"slices"
 	"sort"
 	"strings"
-	"time"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -24,12 +22,18 @@ type Settings map[string]string
 // fields are the object graph of the portable API (DESIGN §3); every family is
 // there whatever the plugin supports, and calls to what the plugin lacks fail
 // with ErrUnsupported.
+//
+// Every call through the object graph is an event (see Events): it runs the
+// handlers registered on p.Events, is retried as RetryPolicy allows, and fails
+// with an *sdk.Error. Set WaitPolicy, RetryPolicy and Transfer before sharing
+// p between goroutines; everything else is safe for concurrent use.
 type Provider struct {
 	// Name is the provider name (the plugin's).
 	Name string
 	// Version is the plugin's version.
 	Version string
-	// Region and Zone are where this provider works.
+	// Region and Zone are where this provider works; WithZone gives a view
+	// working in another zone of the region.
 	Region string
 	Zone   string
 
@@ -39,27 +43,58 @@ type Provider struct {
 	Security   *SecurityService
 	DNS        *DNSService
 
-	// WaitPolicy is how WaitFor and WaitReady poll.
+	// Events dispatches every call to the observers and interceptors
+	// registered on it. Zone views share their parent's.
+	Events *Events
+	// WaitPolicy is how WaitFor and WaitReady poll unless a call says
+	// otherwise (WaitTimeout, WaitInterval).
 	WaitPolicy WaitPolicy
+	// RetryPolicy is how failed calls are retried.
+	RetryPolicy RetryPolicy
+	// Transfer tunes the transfer manager (ObjectService.Upload, Download
+	// and their File forms) for this provider, over the CB_MULTIPART_*
+	// environment variables and the defaults; a call's options override it.
+	Transfer TransferConfig
 
 	conn    *connection
 	drivers sdk.Plugin
 	caps    map[string]bool
 	info    Description
+	log     hclog.Logger
+	// parent is the provider a zone view was made from; nil for a provider
+	// that owns its plugin process.
+	parent *Provider
+	closed atomic.Bool
 }
 
 // Open finds the plugin binary for a provider name (see SearchDirs), starts it
 // and configures it with settings. Close the provider to stop the plugin.
+// Settings a caller leaves out come from the environment variables the plugin
+// declares for them, then from the plugin's own defaults (see OpenWith for the
+// whole order, with a profile of the config file).
 func Open(ctx context.Context, name string, settings Settings) (*Provider, error) {
 	return OpenWith(ctx, name, settings, Options{})
 }
 
 // OpenWith is Open with options: an explicit binary path, a pinned checksum, a
-// start timeout, a logger.
+// start timeout, a logger, a profile of the config file. With a profile, name
+// may be "" for the profile's provider; with neither a name nor a profile,
+// the config file's default_profile is used.
+//
+// Each setting is taken from the first of these that has it:
+//
+//  1. settings, the explicit values;
+//  2. the profile's settings in the config file (see ConfigPath);
+//  3. the environment variables the plugin declares for the setting
+//     (SettingInfo.Env, e.g. AWS_REGION), the first one set;
+//  4. nothing: the plugin applies its default or its own credential chain.
 func OpenWith(ctx context.Context, name string, settings Settings, opts Options) (*Provider, error) {
+	name, layers, err := opts.settingLayers(name, settings)
+	if err != nil {
+		return nil, err
+	}
 	path := opts.Path
 	if path == "" {
-		var err error
 		if path, err = FindPlugin(name); err != nil {
 			return nil, err
 		}
@@ -68,7 +103,6 @@ func OpenWith(ctx context.Context, name string, settings Settings, opts Options)
 	}
 	sum := opts.SHA256
 	if sum == nil {
-		var err error
 		if sum, err = pinnedChecksum(path); err != nil {
 			return nil, err
 		}
@@ -77,12 +111,18 @@ func OpenWith(ctx context.Context, name string, settings Settings, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	p, err := newProvider(ctx, conn, settings)
+	p, err := newProvider(ctx, conn, layers, opts.logger())
 	if err != nil {
 		conn.close()
 		return nil, err
 	}
 	return p, nil
+}
+
+// OpenProfile opens the provider of a profile of the config file (the
+// default_profile when profile is ""), with overrides on top of its settings.
+func OpenProfile(ctx context.Context, profile string, overrides Settings) (*Provider, error) {
+	return OpenWith(ctx, "", overrides, Options{Profile: profile})
 }
 
 // OpenInProcess serves plugin in this process (over a real gRPC connection, as
@@ -92,8 +132,13 @@ func OpenInProcess(ctx context.Context, plugin sdk.Plugin, settings Settings) (*
 	return OpenInProcessWith(ctx, plugin, settings, Options{})
 }
 
-// OpenInProcessWith is OpenInProcess with options (only Logger applies).
+// OpenInProcessWith is OpenInProcess with options (Logger, Profile and
+// ConfigFile apply; a profile must be for the plugin's provider).
 func OpenInProcessWith(ctx context.Context, plugin sdk.Plugin, settings Settings, opts Options) (*Provider, error) {
+	_, layers, err := opts.settingLayers(plugin.Name, settings)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := sdk.ServeInProcess(ctx, plugin)
 	if err != nil {
 		return nil, err
@@ -103,7 +148,7 @@ func OpenInProcessWith(ctx context.Context, plugin sdk.Plugin, settings Settings
 		srv.Close()
 		return nil, err
 	}
-	p, err := newProvider(ctx, conn, settings)
+	p, err := newProvider(ctx, conn, layers, opts.logger())
 	if err != nil {
 		conn.close()
 		return nil, err
@@ -113,7 +158,7 @@ func OpenInProcessWith(ctx context.Context, plugin sdk.Plugin, settings Settings
 
 // newProvider asks the plugin who it is and what it can do, configures it, and
 // builds the object graph.
-func newProvider(ctx context.Context, conn *connection, settings Settings) (*Provider, error) {
+func newProvider(ctx context.Context, conn *connection, layers settingLayers, log hclog.Logger) (*Provider, error) {
 	rc := conn.remote
 	info, err := rc.Info(ctx)
 	if err != nil {
@@ -123,17 +168,21 @@ func newProvider(ctx context.Context, conn *connection, settings Settings) (*Pro
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: get capabilities: %w", conn.name, err)
 	}
+	settings, err := layers.resolve(info.Name, info.Settings, log)
+	if err != nil {
+		return nil, err
+	}
 	plain, secrets, err := splitSettings(info.Name, info.Settings, settings)
 	if err != nil {
 		return nil, err
 	}
 	loc, err := rc.Configure(ctx, plain, secrets)
 	if err != nil {
-		return nil, fmt.Errorf("configure plugin %s: %w", info.Name, err)
+		return nil, fmt.Errorf("configure plugin %s: %w", info.Name, scrubSecrets(err, secrets))
 	}
 	p := &Provider{
 		Name: info.Name, Version: info.Version, Region: loc.Region, Zone: loc.Zone,
-		conn: conn, drivers: rc.Services(), caps: map[string]bool{},
+		Events: newEvents(), conn: conn, drivers: rc.Services(), caps: map[string]bool{}, log: log,
 		info: Description{Name: info.Name, Version: info.Version, SDKVersion: info.SDKVersion,
 			ProtocolVersions: []int{info.ProtocolVersion}, Capabilities: caps, Settings: settingInfos(info.Settings)},
 	}
@@ -141,6 +190,11 @@ func newProvider(ctx context.Context, conn *connection, settings Settings) (*Pro
 		p.caps[c] = true
 	}
 	p.build()
+	if log.IsDebug() {
+		if _, err := p.Events.Use(DebugLogging(log.Named("calls"))); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -182,9 +236,15 @@ func settingInfos(specs []sdk.SettingSpec) []SettingInfo {
 	return out
 }
 
-// Close stops the plugin. Calls made after Close fail.
+// Close stops the plugin; calls made after Close fail with
+// ErrFailedPrecondition. Closing a zone view only ends the view: the plugin
+// belongs to the provider that started it, and stops with it (and with it,
+// every view).
 func (p *Provider) Close() error {
-	p.conn.close()
+	p.closed.Store(true)
+	if p.parent == nil && p.conn != nil {
+		p.conn.close()
+	}
 	return nil
 }
 
@@ -204,64 +264,7 @@ func (p *Provider) Describe() Description { return p.info }
 
 // Probe checks that the cloud is reachable with the configured credentials.
 func (p *Provider) Probe(ctx context.Context) error {
-	return p.finish("provider.probe", p.conn.remote.Probe(ctx))
-}
-
-// call runs one portable operation: it refuses an unadvertised capability
-// locally, then maps the error (a dead plugin becomes ErrPluginCrashed) and
-// prefixes it with the event name ("provider.compute.instances.create").
-func call[T any](ctx context.Context, p *Provider, event, capability string, fn func(context.Context) (T, error)) (T, error) {
-	var zero T
-	if capability != "" && !p.caps[capability] {
-		return zero, fmt.Errorf("%s: %w", event, &Error{Code: sdk.CodeUnsupported,
-			Message: fmt.Sprintf("plugin %s does not support %s", p.Name, capability)})
-	}
-	v, err := fn(ctx)
-	if err != nil {
-		return zero, p.finish(event, err)
-	}
-	return v, nil
-}
-
-// callAs is call for a method of an optional driver interface D: a plugin
-// that advertises the capability but whose driver lacks the interface gets
-// Unsupported, not a panic.
-func callAs[D, T any](ctx context.Context, p *Provider, drv any, event, capability string, fn func(context.Context, D) (T, error)) (T, error) {
-	return call(ctx, p, event, capability, func(ctx context.Context) (T, error) {
-		d, ok := drv.(D)
-		if !ok {
-			var zero T
-			return zero, sdk.Unsupported(capability)
-		}
-		return fn(ctx, d)
-	})
-}
-
-// do is call for operations without a result.
-func do(ctx context.Context, p *Provider, event, capability string, fn func(context.Context) error) error {
-	_, err := call(ctx, p, event, capability, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
-	return err
-}
-
-func (p *Provider) finish(event string, err error) error {
-	if err == nil {
-		return nil
-	}
-	code := sdk.CodeOf(err)
-	if (code == sdk.CodeUnavailable || code == sdk.CodeInternal || code == sdk.CodeCanceled) && p.conn.exited(time.Second) {
-		err = &PluginCrashedError{Plugin: p.Name, Stderr: p.conn.stderr.Lines(), Err: err}
-	}
-	return fmt.Errorf("%s: %w", event, err)
-}
-
-// newToken returns a fresh idempotency token: fixed once per logical create, so
-// that a retry of the same create cannot make a second resource.
-func newToken() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return do(ctx, p, "provider.probe", "", nil, p.conn.remote.Probe)
 }
 
 func defaultLogger() hclog.Logger {

@@ -51,7 +51,7 @@ func (s *KeyPairService) wrap(k sdk.KeyPair) *KeyPair { return &KeyPair{KeyPair:
 
 // Get returns a key pair by id.
 func (s *KeyPairService) Get(ctx context.Context, id string) (*KeyPair, error) {
-	return call(ctx, s.p, "provider.security.key_pairs.get", sdk.CapKeyPairs, func(ctx context.Context) (*KeyPair, error) {
+	return call(ctx, s.p, "provider.security.key_pairs.get", sdk.CapKeyPairs, &id, func(ctx context.Context) (*KeyPair, error) {
 		k, err := s.drv.Get(ctx, id)
 		return s.wrap(k), err
 	})
@@ -59,7 +59,7 @@ func (s *KeyPairService) Get(ctx context.Context, id string) (*KeyPair, error) {
 
 // List returns one page of key pairs.
 func (s *KeyPairService) List(ctx context.Context, opts ListOptions) (Page[*KeyPair], error) {
-	return call(ctx, s.p, "provider.security.key_pairs.list", sdk.CapKeyPairs, func(ctx context.Context) (Page[*KeyPair], error) {
+	return call(ctx, s.p, "provider.security.key_pairs.list", sdk.CapKeyPairs, &opts, func(ctx context.Context) (Page[*KeyPair], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -84,7 +84,7 @@ func (s *KeyPairService) Create(ctx context.Context, spec KeyPairSpec) (*KeyPair
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.security.key_pairs.create", sdk.CapKeyPairs, func(ctx context.Context) (*KeyPair, error) {
+	return call(ctx, s.p, "provider.security.key_pairs.create", sdk.CapKeyPairs, &spec, func(ctx context.Context) (*KeyPair, error) {
 		k, err := s.drv.Create(ctx, spec)
 		return s.wrap(k), err
 	})
@@ -92,7 +92,7 @@ func (s *KeyPairService) Create(ctx context.Context, spec KeyPairSpec) (*KeyPair
 
 // Delete deletes a key pair.
 func (s *KeyPairService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.security.key_pairs.delete", sdk.CapKeyPairs, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.security.key_pairs.delete", sdk.CapKeyPairs, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
@@ -131,7 +131,7 @@ func (s *VMFirewallService) wrap(f sdk.VMFirewall) *VMFirewall {
 
 // Get returns a firewall by id.
 func (s *VMFirewallService) Get(ctx context.Context, id string) (*VMFirewall, error) {
-	return call(ctx, s.p, "provider.security.vm_firewalls.get", sdk.CapVMFirewalls, func(ctx context.Context) (*VMFirewall, error) {
+	return call(ctx, s.p, "provider.security.vm_firewalls.get", sdk.CapVMFirewalls, &id, func(ctx context.Context) (*VMFirewall, error) {
 		f, err := s.drv.Get(ctx, id)
 		return s.wrap(f), err
 	})
@@ -139,7 +139,7 @@ func (s *VMFirewallService) Get(ctx context.Context, id string) (*VMFirewall, er
 
 // List returns one page of firewalls.
 func (s *VMFirewallService) List(ctx context.Context, opts ListOptions) (Page[*VMFirewall], error) {
-	return call(ctx, s.p, "provider.security.vm_firewalls.list", sdk.CapVMFirewalls, func(ctx context.Context) (Page[*VMFirewall], error) {
+	return call(ctx, s.p, "provider.security.vm_firewalls.list", sdk.CapVMFirewalls, &opts, func(ctx context.Context) (Page[*VMFirewall], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -163,7 +163,7 @@ func (s *VMFirewallService) Create(ctx context.Context, spec VMFirewallSpec) (*V
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.security.vm_firewalls.create", sdk.CapVMFirewalls, func(ctx context.Context) (*VMFirewall, error) {
+	return call(ctx, s.p, "provider.security.vm_firewalls.create", sdk.CapVMFirewalls, &spec, func(ctx context.Context) (*VMFirewall, error) {
 		f, err := s.drv.Create(ctx, spec)
 		return s.wrap(f), err
 	})
@@ -171,14 +171,15 @@ func (s *VMFirewallService) Create(ctx context.Context, spec VMFirewallSpec) (*V
 
 // Delete deletes a firewall and its rules.
 func (s *VMFirewallService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.security.vm_firewalls.delete", sdk.CapVMFirewalls, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.security.vm_firewalls.delete", sdk.CapVMFirewalls, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
 
 func (f *VMFirewall) update(ctx context.Context, u sdk.VMFirewallUpdate) error {
-	fresh, err := call(ctx, f.svc.p, "provider.security.vm_firewalls.update", sdk.CapVMFirewalls, func(ctx context.Context) (sdk.VMFirewall, error) {
-		return f.svc.drv.Update(ctx, f.ID, u)
+	args := UpdateArgs[sdk.VMFirewallUpdate]{ID: f.ID, Update: u}
+	fresh, err := call(ctx, f.svc.p, "provider.security.vm_firewalls.update", sdk.CapVMFirewalls, &args, func(ctx context.Context) (sdk.VMFirewall, error) {
+		return f.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 	if err == nil {
 		f.VMFirewall = fresh
@@ -238,14 +239,14 @@ var ruleKeys = findKeys[VMFirewallRule]{
 
 // Get returns a rule by id.
 func (s *RuleService) Get(ctx context.Context, id string) (VMFirewallRule, error) {
-	return call(ctx, s.p, "provider.security.vm_firewall_rules.get", sdk.CapVMFirewallRules, func(ctx context.Context) (VMFirewallRule, error) {
+	return call(ctx, s.p, "provider.security.vm_firewall_rules.get", sdk.CapVMFirewallRules, &id, func(ctx context.Context) (VMFirewallRule, error) {
 		return s.drv.Get(ctx, s.firewallID, id)
 	})
 }
 
 // List returns one page of the firewall's rules.
 func (s *RuleService) List(ctx context.Context, opts ListOptions) (Page[VMFirewallRule], error) {
-	return call(ctx, s.p, "provider.security.vm_firewall_rules.list", sdk.CapVMFirewallRules, func(ctx context.Context) (Page[VMFirewallRule], error) {
+	return call(ctx, s.p, "provider.security.vm_firewall_rules.list", sdk.CapVMFirewallRules, &opts, func(ctx context.Context) (Page[VMFirewallRule], error) {
 		return s.drv.List(ctx, s.firewallID, opts)
 	})
 }
@@ -264,14 +265,14 @@ func (s *RuleService) Find(ctx context.Context, f Filter) ([]VMFirewallRule, err
 // Create adds a rule; adding a rule equal to an existing one returns that rule.
 func (s *RuleService) Create(ctx context.Context, spec RuleSpec) (VMFirewallRule, error) {
 	spec.FirewallID = s.firewallID
-	return call(ctx, s.p, "provider.security.vm_firewall_rules.create", sdk.CapVMFirewallRules, func(ctx context.Context) (VMFirewallRule, error) {
+	return call(ctx, s.p, "provider.security.vm_firewall_rules.create", sdk.CapVMFirewallRules, &spec, func(ctx context.Context) (VMFirewallRule, error) {
 		return s.drv.Create(ctx, spec)
 	})
 }
 
 // Delete deletes a rule.
 func (s *RuleService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.security.vm_firewall_rules.delete", sdk.CapVMFirewallRules, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.security.vm_firewall_rules.delete", sdk.CapVMFirewallRules, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, s.firewallID, id)
 	})
 }

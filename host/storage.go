@@ -54,7 +54,7 @@ func (s *VolumeService) wrap(v sdk.Volume) *Volume { return &Volume{Volume: v, s
 
 // Get returns a volume by id.
 func (s *VolumeService) Get(ctx context.Context, id string) (*Volume, error) {
-	return call(ctx, s.p, "provider.storage.volumes.get", sdk.CapVolumes, func(ctx context.Context) (*Volume, error) {
+	return call(ctx, s.p, "provider.storage.volumes.get", sdk.CapVolumes, &id, func(ctx context.Context) (*Volume, error) {
 		v, err := s.drv.Get(ctx, id)
 		return s.wrap(v), err
 	})
@@ -62,7 +62,7 @@ func (s *VolumeService) Get(ctx context.Context, id string) (*Volume, error) {
 
 // List returns one page of volumes.
 func (s *VolumeService) List(ctx context.Context, opts ListOptions) (Page[*Volume], error) {
-	return call(ctx, s.p, "provider.storage.volumes.list", sdk.CapVolumes, func(ctx context.Context) (Page[*Volume], error) {
+	return call(ctx, s.p, "provider.storage.volumes.list", sdk.CapVolumes, &opts, func(ctx context.Context) (Page[*Volume], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -93,7 +93,7 @@ func (s *VolumeService) Create(ctx context.Context, spec VolumeSpec) (*Volume, e
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.storage.volumes.create", sdk.CapVolumes, func(ctx context.Context) (*Volume, error) {
+	return call(ctx, s.p, "provider.storage.volumes.create", sdk.CapVolumes, &spec, func(ctx context.Context) (*Volume, error) {
 		v, err := s.drv.Create(ctx, spec)
 		return s.wrap(v), err
 	})
@@ -101,14 +101,14 @@ func (s *VolumeService) Create(ctx context.Context, spec VolumeSpec) (*Volume, e
 
 // Delete deletes a volume.
 func (s *VolumeService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.storage.volumes.delete", sdk.CapVolumes, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.storage.volumes.delete", sdk.CapVolumes, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
 
 // update runs a volume action that answers the new volume and stores it.
-func (v *Volume) update(ctx context.Context, event string, fn func(context.Context) (sdk.Volume, error)) error {
-	fresh, err := call(ctx, v.svc.p, event, sdk.CapVolumes, fn)
+func (v *Volume) update(ctx context.Context, event string, args any, fn func(context.Context) (sdk.Volume, error)) error {
+	fresh, err := call(ctx, v.svc.p, event, sdk.CapVolumes, args, fn)
 	if err == nil {
 		v.Volume = fresh
 	}
@@ -116,15 +116,17 @@ func (v *Volume) update(ctx context.Context, event string, fn func(context.Conte
 }
 
 func (v *Volume) change(ctx context.Context, u sdk.VolumeUpdate) error {
-	return v.update(ctx, "provider.storage.volumes.update", func(ctx context.Context) (sdk.Volume, error) {
-		return v.svc.drv.Update(ctx, v.ID, u)
+	args := UpdateArgs[sdk.VolumeUpdate]{ID: v.ID, Update: u}
+	return v.update(ctx, "provider.storage.volumes.update", &args, func(ctx context.Context) (sdk.Volume, error) {
+		return v.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 }
 
 // Refresh reloads the volume.
 func (v *Volume) Refresh(ctx context.Context) error {
-	return v.update(ctx, "provider.storage.volumes.get", func(ctx context.Context) (sdk.Volume, error) {
-		return v.svc.drv.Get(ctx, v.ID)
+	id := v.ID
+	return v.update(ctx, "provider.storage.volumes.get", &id, func(ctx context.Context) (sdk.Volume, error) {
+		return v.svc.drv.Get(ctx, id)
 	})
 }
 
@@ -144,16 +146,18 @@ func (v *Volume) SetDescription(ctx context.Context, description string) error {
 // Attach attaches the volume to an instance as device ("" lets the cloud
 // choose). The volume is in use once WaitFor(ctx, sdk.VolumeInUse) returns.
 func (v *Volume) Attach(ctx context.Context, instanceID, device string) error {
-	return v.update(ctx, "provider.storage.volumes.attach", func(ctx context.Context) (sdk.Volume, error) {
-		return v.svc.drv.Attach(ctx, v.ID, instanceID, device)
+	args := VolumeAttachArgs{ID: v.ID, InstanceID: instanceID, Device: device}
+	return v.update(ctx, "provider.storage.volumes.attach", &args, func(ctx context.Context) (sdk.Volume, error) {
+		return v.svc.drv.Attach(ctx, args.ID, args.InstanceID, args.Device)
 	})
 }
 
 // Detach detaches the volume from its instance; force detaches it even if the
 // instance's operating system still uses it.
 func (v *Volume) Detach(ctx context.Context, force bool) error {
-	return v.update(ctx, "provider.storage.volumes.detach", func(ctx context.Context) (sdk.Volume, error) {
-		return v.svc.drv.Detach(ctx, v.ID, force)
+	args := VolumeDetachArgs{ID: v.ID, Force: force}
+	return v.update(ctx, "provider.storage.volumes.detach", &args, func(ctx context.Context) (sdk.Volume, error) {
+		return v.svc.drv.Detach(ctx, args.ID, args.Force)
 	})
 }
 
@@ -169,14 +173,22 @@ func (v *Volume) Delete(ctx context.Context) error { return v.svc.Delete(ctx, v.
 // WaitFor waits until the volume is in one of the target states; "error" is
 // terminal, and a deleted volume counts as "deleted".
 func (v *Volume) WaitFor(ctx context.Context, targets ...sdk.VolumeState) error {
-	return waitState(ctx, v.svc.p.WaitPolicy, "volume", v.ID, func(ctx context.Context) (sdk.VolumeState, error) {
+	return v.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (v *Volume) WaitForWith(ctx context.Context, targets []sdk.VolumeState, opts ...WaitOption) error {
+	return waitState(ctx, v.svc.p.waitPolicy(opts), "volume", v.ID, func(ctx context.Context) (sdk.VolumeState, error) {
 		err := v.Refresh(ctx)
 		return v.State, err
 	}, targets, []sdk.VolumeState{sdk.VolumeError, sdk.VolumeDeleted}, sdk.VolumeDeleted)
 }
 
 // WaitReady waits until the volume is available.
-func (v *Volume) WaitReady(ctx context.Context) error { return v.WaitFor(ctx, sdk.VolumeAvailable) }
+func (v *Volume) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return v.WaitForWith(ctx, []sdk.VolumeState{sdk.VolumeAvailable}, opts...)
+}
 
 // ---- snapshots ----
 
@@ -205,7 +217,7 @@ func (s *SnapshotService) wrap(sn sdk.Snapshot) *Snapshot { return &Snapshot{Sna
 
 // Get returns a snapshot by id.
 func (s *SnapshotService) Get(ctx context.Context, id string) (*Snapshot, error) {
-	return call(ctx, s.p, "provider.storage.snapshots.get", sdk.CapSnapshots, func(ctx context.Context) (*Snapshot, error) {
+	return call(ctx, s.p, "provider.storage.snapshots.get", sdk.CapSnapshots, &id, func(ctx context.Context) (*Snapshot, error) {
 		sn, err := s.drv.Get(ctx, id)
 		return s.wrap(sn), err
 	})
@@ -213,7 +225,7 @@ func (s *SnapshotService) Get(ctx context.Context, id string) (*Snapshot, error)
 
 // List returns one page of snapshots.
 func (s *SnapshotService) List(ctx context.Context, opts ListOptions) (Page[*Snapshot], error) {
-	return call(ctx, s.p, "provider.storage.snapshots.list", sdk.CapSnapshots, func(ctx context.Context) (Page[*Snapshot], error) {
+	return call(ctx, s.p, "provider.storage.snapshots.list", sdk.CapSnapshots, &opts, func(ctx context.Context) (Page[*Snapshot], error) {
 		page, err := s.drv.List(ctx, opts)
 		return mapPage(page, s.wrap), err
 	})
@@ -238,7 +250,7 @@ func (s *SnapshotService) Create(ctx context.Context, spec SnapshotSpec) (*Snaps
 	if spec.IdempotencyToken == "" {
 		spec.IdempotencyToken = newToken()
 	}
-	return call(ctx, s.p, "provider.storage.snapshots.create", sdk.CapSnapshots, func(ctx context.Context) (*Snapshot, error) {
+	return call(ctx, s.p, "provider.storage.snapshots.create", sdk.CapSnapshots, &spec, func(ctx context.Context) (*Snapshot, error) {
 		sn, err := s.drv.Create(ctx, spec)
 		return s.wrap(sn), err
 	})
@@ -246,13 +258,13 @@ func (s *SnapshotService) Create(ctx context.Context, spec SnapshotSpec) (*Snaps
 
 // Delete deletes a snapshot.
 func (s *SnapshotService) Delete(ctx context.Context, id string) error {
-	return do(ctx, s.p, "provider.storage.snapshots.delete", sdk.CapSnapshots, func(ctx context.Context) error {
+	return do(ctx, s.p, "provider.storage.snapshots.delete", sdk.CapSnapshots, &id, func(ctx context.Context) error {
 		return s.drv.Delete(ctx, id)
 	})
 }
 
-func (sn *Snapshot) update(ctx context.Context, event string, fn func(context.Context) (sdk.Snapshot, error)) error {
-	fresh, err := call(ctx, sn.svc.p, event, sdk.CapSnapshots, fn)
+func (sn *Snapshot) update(ctx context.Context, event string, args any, fn func(context.Context) (sdk.Snapshot, error)) error {
+	fresh, err := call(ctx, sn.svc.p, event, sdk.CapSnapshots, args, fn)
 	if err == nil {
 		sn.Snapshot = fresh
 	}
@@ -260,15 +272,17 @@ func (sn *Snapshot) update(ctx context.Context, event string, fn func(context.Co
 }
 
 func (sn *Snapshot) change(ctx context.Context, u sdk.SnapshotUpdate) error {
-	return sn.update(ctx, "provider.storage.snapshots.update", func(ctx context.Context) (sdk.Snapshot, error) {
-		return sn.svc.drv.Update(ctx, sn.ID, u)
+	args := UpdateArgs[sdk.SnapshotUpdate]{ID: sn.ID, Update: u}
+	return sn.update(ctx, "provider.storage.snapshots.update", &args, func(ctx context.Context) (sdk.Snapshot, error) {
+		return sn.svc.drv.Update(ctx, args.ID, args.Update)
 	})
 }
 
 // Refresh reloads the snapshot.
 func (sn *Snapshot) Refresh(ctx context.Context) error {
-	return sn.update(ctx, "provider.storage.snapshots.get", func(ctx context.Context) (sdk.Snapshot, error) {
-		return sn.svc.drv.Get(ctx, sn.ID)
+	id := sn.ID
+	return sn.update(ctx, "provider.storage.snapshots.get", &id, func(ctx context.Context) (sdk.Snapshot, error) {
+		return sn.svc.drv.Get(ctx, id)
 	})
 }
 
@@ -298,13 +312,19 @@ func (sn *Snapshot) Delete(ctx context.Context) error { return sn.svc.Delete(ctx
 // WaitFor waits until the snapshot is in one of the target states; "error" is
 // terminal, and a deleted snapshot counts as "unknown".
 func (sn *Snapshot) WaitFor(ctx context.Context, targets ...sdk.SnapshotState) error {
-	return waitState(ctx, sn.svc.p.WaitPolicy, "snapshot", sn.ID, func(ctx context.Context) (sdk.SnapshotState, error) {
+	return sn.WaitForWith(ctx, targets)
+}
+
+// WaitForWith is WaitFor with options for this wait (WaitTimeout,
+// WaitInterval) over the provider's WaitPolicy.
+func (sn *Snapshot) WaitForWith(ctx context.Context, targets []sdk.SnapshotState, opts ...WaitOption) error {
+	return waitState(ctx, sn.svc.p.waitPolicy(opts), "snapshot", sn.ID, func(ctx context.Context) (sdk.SnapshotState, error) {
 		err := sn.Refresh(ctx)
 		return sn.State, err
 	}, targets, []sdk.SnapshotState{sdk.SnapshotError}, sdk.SnapshotUnknown)
 }
 
 // WaitReady waits until the snapshot is available.
-func (sn *Snapshot) WaitReady(ctx context.Context) error {
-	return sn.WaitFor(ctx, sdk.SnapshotAvailable)
+func (sn *Snapshot) WaitReady(ctx context.Context, opts ...WaitOption) error {
+	return sn.WaitForWith(ctx, []sdk.SnapshotState{sdk.SnapshotAvailable}, opts...)
 }

@@ -80,3 +80,49 @@ func TestStorageWithoutPluginSupportIsUnsupported(t *testing.T) {
 		t.Fatalf("buckets.get err = %v, want ErrUnsupported", err)
 	}
 }
+
+type recordingInstances struct {
+	sdk.Instances
+	specs []sdk.InstanceSpec
+}
+
+func (r *recordingInstances) Create(_ context.Context, spec sdk.InstanceSpec) (sdk.Instance, error) {
+	r.specs = append(r.specs, spec)
+	return sdk.Instance{ID: "i-1", Label: spec.Label, BlockDevices: spec.BlockDevices}, nil
+}
+
+// The host refuses a bad launch config before calling the plugin, naming the
+// device and field.
+func TestInstanceCreateChecksLaunchConfig(t *testing.T) {
+	for name, tc := range map[string]struct {
+		devices []sdk.BlockDevice
+		param   string // "" when the driver should be called
+	}{
+		"blank and image root": {devices: []sdk.BlockDevice{
+			{Source: sdk.SourceBlank, SizeGB: 1}, {Source: sdk.SourceImage, SourceID: "img-1", IsRoot: true},
+		}},
+		"blank without size": {devices: []sdk.BlockDevice{{Source: sdk.SourceBlank}}, param: "block_devices[0].size_gb"},
+		"two roots": {devices: []sdk.BlockDevice{
+			{Source: sdk.SourceImage, SourceID: "img-1", IsRoot: true}, {Source: sdk.SourceVolume, SourceID: "vol-1", IsRoot: true},
+		}, param: "block_devices[1].is_root"},
+		"snapshot without id": {devices: []sdk.BlockDevice{{Source: sdk.SourceSnapshot}}, param: "block_devices[0].source_id"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			drv := &recordingInstances{}
+			p := driverProvider(sdk.Plugin{Compute: &sdk.Compute{Instances: drv}})
+			_, err := p.Compute.Instances.Create(t.Context(), InstanceSpec{
+				Label: "web-1", ImageID: "img-1", VMTypeID: "small", BlockDevices: tc.devices,
+			})
+			if tc.param != "" {
+				wantParam(t, err, tc.param)
+				if len(drv.specs) != 0 {
+					t.Fatal("the driver was called with an invalid launch config")
+				}
+				return
+			}
+			if err != nil || len(drv.specs) != 1 {
+				t.Fatalf("Create = %v, driver called %d times; want success, once", err, len(drv.specs))
+			}
+		})
+	}
+}

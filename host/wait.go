@@ -38,7 +38,8 @@ func (e *StateError) Is(target error) bool { return target == ErrWaitTerminal }
 
 // WaitPolicy is how waits poll: capped exponential backoff with jitter.
 type WaitPolicy struct {
-	// Timeout applies when the context has no deadline (DefaultWaitTimeout if 0).
+	// Timeout bounds every wait (DefaultWaitTimeout if 0); the context's
+	// deadline ends the wait sooner when it comes first.
 	Timeout time.Duration
 	// MinInterval is the first pause (50ms if 0); MaxInterval caps it (5s if 0).
 	MinInterval time.Duration
@@ -61,26 +62,64 @@ func (w WaitPolicy) withDefaults() WaitPolicy {
 	return w
 }
 
+// WaitOption changes how one wait polls, over the provider's WaitPolicy:
+//
+//	inst.WaitReady(ctx, host.WaitTimeout(2*time.Minute))
+type WaitOption func(*WaitPolicy)
+
+// WaitTimeout bounds this wait (CloudBridge's timeout argument).
+func WaitTimeout(d time.Duration) WaitOption { return func(w *WaitPolicy) { w.Timeout = d } }
+
+// WaitInterval sets the first pause between polls and the cap of the pauses
+// (CloudBridge's interval argument, with backoff up to limit).
+func WaitInterval(first, limit time.Duration) WaitOption {
+	return func(w *WaitPolicy) { w.MinInterval, w.MaxInterval = first, limit }
+}
+
+// waitPolicy is the provider's policy with a call's options applied.
+func (p *Provider) waitPolicy(opts []WaitOption) WaitPolicy {
+	w := p.WaitPolicy
+	for _, o := range opts {
+		o(&w)
+	}
+	return w
+}
+
+// check refuses what CloudBridge's wait_for asserts against: a negative
+// timeout or interval.
+func (w WaitPolicy) check() error {
+	switch {
+	case w.Timeout < 0:
+		return sdk.InvalidArgument("timeout", w.Timeout, "must not be negative")
+	case w.MinInterval < 0 || w.MaxInterval < 0:
+		return sdk.InvalidArgument("interval", w.MinInterval, "must not be negative")
+	}
+	return nil
+}
+
 // waitState polls refresh until it reports one of targets. It fails with a
-// *StateError on a terminal state, and with the context's error (wrapped with
-// the last state seen) when the deadline passes. gone is the state that a
-// NotFound from refresh means ("" when NotFound is an error).
+// *StateError on a terminal state, at once, and when the wait's time is up
+// with DeadlineExceeded (or Canceled) naming the last state seen. gone is the
+// state that a NotFound from refresh means ("" when NotFound is an error).
 func waitState[S ~string](ctx context.Context, policy WaitPolicy, kind, id string, refresh func(context.Context) (S, error), targets, terminal []S, gone S) error {
 	if len(targets) == 0 {
 		return sdk.InvalidArgument("targets", "", "wait needs at least one target state")
 	}
-	policy = policy.withDefaults()
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, policy.Timeout)
-		defer cancel()
+	if err := policy.check(); err != nil {
+		return err
 	}
+	policy = policy.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, policy.Timeout)
+	defer cancel()
 	interval := policy.MinInterval
-	var last S
+	var last S = "(none yet)"
 	for {
 		state, err := refresh(ctx)
 		if errors.Is(err, sdk.ErrNotFound) && gone != "" {
 			state, err = gone, nil
+		}
+		if err != nil && ctx.Err() != nil {
+			return waitEnded(ctx, kind, id, targets, last)
 		}
 		if err != nil {
 			return err
@@ -96,15 +135,19 @@ func waitState[S ~string](ctx context.Context, policy WaitPolicy, kind, id strin
 		pause := time.Duration(float64(interval) * (0.8 + 0.4*rand.Float64()))
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s %s to be %s (last state %q): %w", kind, id,
-				strings.Join(toStrings(targets), " or "), last, contextError(ctx.Err()))
+			return waitEnded(ctx, kind, id, targets, last)
 		case <-time.After(pause):
 		}
 		interval = min(interval*2, policy.MaxInterval)
 	}
 }
 
-func contextError(err error) error {
+func waitEnded[S ~string](ctx context.Context, kind, id string, targets []S, last S) error {
+	return fmt.Errorf("waiting for %s %s to be %s (last state %q): %w", kind, id,
+		strings.Join(toStrings(targets), " or "), last, contextError(ctx.Err()))
+}
+
+func contextError(err error) *Error {
 	code := sdk.CodeDeadlineExceeded
 	if errors.Is(err, context.Canceled) {
 		code = sdk.CodeCanceled

@@ -49,6 +49,12 @@ type Plugin struct {
 	Network     *Network
 	Security    *Security
 	DNS         *DNS
+
+	// Shutdown, when set, is called once when the plugin stops serving: by
+	// Serve after the host shut the plugin down or went away, and by
+	// InProcessServer.Close. It releases what the plugin holds beyond its
+	// calls, such as a listener it started or temporary files.
+	Shutdown func()
 }
 
 // SettingSpec documents one provider setting.

@@ -59,10 +59,12 @@ func Serve(p Plugin) {
 		// Stopping the server closes its listener, which removes the socket
 		// file, and cancels the contexts of calls in flight.
 		s.stop()
+		s.shutdown()
 		os.Exit(0)
 	})
 	plugin.Serve(s.serveConfig(nil))
 	// plugin.Serve returns when the host shut the plugin down.
+	s.shutdown()
 	os.Exit(0)
 }
 
@@ -194,6 +196,7 @@ type InProcessServer struct {
 	reattach *plugin.ReattachConfig
 	cancel   context.CancelFunc
 	done     <-chan struct{}
+	srv      *server
 }
 
 // ServeInProcess serves p in this process in go-plugin's test mode and returns
@@ -215,7 +218,8 @@ func ServeInProcess(ctx context.Context, p Plugin) (*InProcessServer, error) {
 	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	done := make(chan struct{})
-	cfg := newServer(p, newLogger(p.Name, os.Stderr, closedAcceptError)).serveConfig(&plugin.ServeTestConfig{
+	srv := newServer(p, newLogger(p.Name, os.Stderr, closedAcceptError))
+	cfg := srv.serveConfig(&plugin.ServeTestConfig{
 		Context:          serveCtx,
 		ReattachConfigCh: reattach,
 		CloseCh:          done,
@@ -223,13 +227,15 @@ func ServeInProcess(ctx context.Context, p Plugin) (*InProcessServer, error) {
 	go plugin.Serve(cfg)
 	select {
 	case rc := <-reattach:
-		return &InProcessServer{reattach: rc, cancel: cancel, done: done}, nil
+		return &InProcessServer{reattach: rc, cancel: cancel, done: done, srv: srv}, nil
 	case <-done:
 		cancel()
+		srv.shutdown()
 		return nil, fmt.Errorf("serve plugin %s in process: the server stopped before accepting connections (see its log)", p.Name)
 	case <-ctx.Done():
 		cancel()
 		<-done
+		srv.shutdown()
 		return nil, ctx.Err()
 	}
 }
@@ -237,11 +243,13 @@ func ServeInProcess(ctx context.Context, p Plugin) (*InProcessServer, error) {
 // ReattachConfig is what a go-plugin client needs to connect to the server.
 func (s *InProcessServer) ReattachConfig() *plugin.ReattachConfig { return s.reattach }
 
-// Close stops the server, ending every call in flight, and waits until it has
-// stopped. It may be called more than once.
+// Close stops the server, ending every call in flight, waits until it has
+// stopped, and then calls the plugin's Shutdown. It may be called more than
+// once.
 func (s *InProcessServer) Close() {
 	s.cancel()
 	<-s.done
+	s.srv.shutdown()
 }
 
 // closedAcceptError matches the error go-plugin logs on every stop in test
@@ -269,6 +277,8 @@ type server struct {
 	configured atomic.Bool
 
 	gs atomic.Pointer[grpc.Server] // set once go-plugin built it
+
+	shutdownOnce sync.Once
 }
 
 func newServer(p Plugin, logger hclog.Logger) *server {
@@ -299,6 +309,15 @@ func (s *server) newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
 	gs := grpc.NewServer(opts...)
 	s.gs.Store(gs)
 	return gs
+}
+
+// shutdown calls the plugin's Shutdown hook, once, whichever way serving ended.
+func (s *server) shutdown() {
+	s.shutdownOnce.Do(func() {
+		if s.p.Shutdown != nil {
+			s.p.Shutdown()
+		}
+	})
 }
 
 // stop stops the gRPC server, if it was built, ending every call in flight.

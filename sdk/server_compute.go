@@ -227,10 +227,10 @@ func (s *computeServer) CreateInstance(ctx context.Context, req *pb.CreateInstan
 		IdempotencyToken: req.GetIdempotencyToken(),
 	}
 	for _, bd := range req.GetBlockDevices() {
-		if bd.GetSizeGb() < 0 {
-			return nil, InvalidArgument("block_devices.size_gb", bd.GetSizeGb(), "must not be negative")
-		}
 		spec.BlockDevices = append(spec.BlockDevices, blockDeviceFromPB(bd))
+	}
+	if err := ValidateBlockDevices(spec.BlockDevices); err != nil {
+		return nil, err
 	}
 	return instanceResult(s.c.Instances.Create(ctx, spec))
 }

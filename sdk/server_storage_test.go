@@ -62,3 +62,52 @@ func TestVolumeConversion(t *testing.T) {
 		})
 	}
 }
+
+type countingInstances struct {
+	Instances
+	creates int
+}
+
+func (c *countingInstances) Create(context.Context, InstanceSpec) (Instance, error) {
+	c.creates++
+	return Instance{ID: "i-1"}, nil
+}
+
+// The server checks a launch config before the driver sees it, whoever the
+// caller is.
+func TestServerRefusesBadLaunchConfig(t *testing.T) {
+	drv := &countingInstances{}
+	c := serveTest(t, Plugin{Name: "fake", Compute: &Compute{Instances: drv}}, true)
+	client := pb.NewComputeClient(c.conn)
+	tests := []struct {
+		name    string
+		devices []*pb.BlockDevice
+		param   string
+	}{
+		{"unspecified source", []*pb.BlockDevice{{SizeGb: 1}}, "block_devices[0].source"},
+		{"blank without size", []*pb.BlockDevice{{Source: pb.BlockDeviceSource_BLOCK_DEVICE_SOURCE_BLANK}}, "block_devices[0].size_gb"},
+		{"negative size", []*pb.BlockDevice{
+			{Source: pb.BlockDeviceSource_BLOCK_DEVICE_SOURCE_EPHEMERAL},
+			{Source: pb.BlockDeviceSource_BLOCK_DEVICE_SOURCE_SNAPSHOT, SourceId: "snap-1", SizeGb: -1},
+		}, "block_devices[1].size_gb"},
+		{"volume without id", []*pb.BlockDevice{{Source: pb.BlockDeviceSource_BLOCK_DEVICE_SOURCE_VOLUME}}, "block_devices[0].source_id"},
+		{"two roots", []*pb.BlockDevice{
+			{Source: pb.BlockDeviceSource_BLOCK_DEVICE_SOURCE_IMAGE, SourceId: "img-1", IsRoot: true},
+			{Source: pb.BlockDeviceSource_BLOCK_DEVICE_SOURCE_BLANK, SizeGb: 1, IsRoot: true},
+		}, "block_devices[1].is_root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.CreateInstance(t.Context(), &pb.CreateInstanceRequest{
+				Label: "web-1", ImageId: "img-1", VmTypeId: "small", BlockDevices: tt.devices,
+			})
+			wantStatus(t, err, codes.InvalidArgument, "InvalidArgument", tt.param)
+			if got := errorInfo(err).GetMetadata()["param"]; got != tt.param {
+				t.Errorf("param = %q, want %q", got, tt.param)
+			}
+		})
+	}
+	if drv.creates != 0 {
+		t.Errorf("the driver was called %d times with a bad launch config", drv.creates)
+	}
+}

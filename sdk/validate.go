@@ -282,3 +282,50 @@ func validationError(param string, value any, reason string) *Error {
 	}
 	return InvalidArgument(param, value, reason)
 }
+
+// ValidateBlockDevices checks the shape of a launch config, CloudBridge's
+// LaunchConfig rules: every device has a known source; a blank device has a
+// size greater than 0; a volume, snapshot or image device names its source and
+// a blank or ephemeral one does not; no size is negative; at most one device
+// is the root, and an ephemeral disk cannot be it. The error's Param names the
+// device and its field, as "block_devices[1].size_gb". Whether the sources
+// exist, and fit the instance, is for the plugin to check.
+func ValidateBlockDevices(devices []BlockDevice) error {
+	root := -1
+	for i, d := range devices {
+		param := func(field string) string { return fmt.Sprintf("block_devices[%d].%s", i, field) }
+		switch d.Source {
+		case SourceBlank, SourceEphemeral:
+			if d.SourceID != "" {
+				return validationError(param("source_id"), d.SourceID,
+					fmt.Sprintf("a %s device is made from nothing; leave source_id empty", d.Source))
+			}
+		case SourceVolume, SourceSnapshot, SourceImage:
+			if d.SourceID == "" {
+				return validationError(param("source_id"), d.SourceID,
+					fmt.Sprintf("a %s device needs the id of its %s", d.Source, d.Source))
+			}
+		default:
+			return validationError(param("source"), string(d.Source),
+				"unknown source; use blank, volume, snapshot, image or ephemeral")
+		}
+		switch {
+		case d.SizeGB < 0:
+			return validationError(param("size_gb"), d.SizeGB, "must not be negative")
+		case d.Source == SourceBlank && d.SizeGB == 0:
+			return validationError(param("size_gb"), d.SizeGB, "a blank device needs a size in GB greater than 0")
+		}
+		if !d.IsRoot {
+			continue
+		}
+		switch {
+		case d.Source == SourceEphemeral:
+			return validationError(param("is_root"), d.IsRoot, "an ephemeral disk cannot be the root device")
+		case root >= 0:
+			return validationError(param("is_root"), d.IsRoot,
+				fmt.Sprintf("only one device may be the root, and block_devices[%d] already is", root))
+		}
+		root = i
+	}
+	return nil
+}

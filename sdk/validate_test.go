@@ -363,3 +363,50 @@ func ExampleNormalizeZoneName() {
 	fmt.Println(zone, err)
 	// Output: example.com. <nil>
 }
+
+func TestValidateBlockDevices(t *testing.T) {
+	blank := sdk.BlockDevice{Source: sdk.SourceBlank, SizeGB: 10}
+	tests := []struct {
+		name    string
+		devices []sdk.BlockDevice
+		param   string // "" when valid
+		value   string
+	}{
+		{"none", nil, "", ""},
+		{"one of each", []sdk.BlockDevice{
+			{Source: sdk.SourceImage, SourceID: "img-1", IsRoot: true, DeleteOnTerminate: true},
+			blank,
+			{Source: sdk.SourceVolume, SourceID: "vol-1"},
+			{Source: sdk.SourceSnapshot, SourceID: "snap-1", SizeGB: 20},
+			{Source: sdk.SourceEphemeral},
+		}, "", ""},
+		{"a blank root", []sdk.BlockDevice{{Source: sdk.SourceBlank, SizeGB: 8, IsRoot: true}}, "", ""},
+		{"blank without size", []sdk.BlockDevice{{Source: sdk.SourceBlank}}, "block_devices[0].size_gb", "0"},
+		{"negative size", []sdk.BlockDevice{blank, {Source: sdk.SourceSnapshot, SourceID: "snap-1", SizeGB: -1}},
+			"block_devices[1].size_gb", "-1"},
+		{"no source", []sdk.BlockDevice{{SizeGB: 1}}, "block_devices[0].source", ""},
+		{"unknown source", []sdk.BlockDevice{{Source: "floppy", SizeGB: 1}}, "block_devices[0].source", "floppy"},
+		{"volume without its id", []sdk.BlockDevice{{Source: sdk.SourceVolume}}, "block_devices[0].source_id", ""},
+		{"image without its id", []sdk.BlockDevice{blank, {Source: sdk.SourceImage, IsRoot: true}}, "block_devices[1].source_id", ""},
+		{"blank with a source", []sdk.BlockDevice{{Source: sdk.SourceBlank, SourceID: "vol-1", SizeGB: 1}},
+			"block_devices[0].source_id", "vol-1"},
+		{"ephemeral with a source", []sdk.BlockDevice{{Source: sdk.SourceEphemeral, SourceID: "x"}}, "block_devices[0].source_id", "x"},
+		{"ephemeral root", []sdk.BlockDevice{{Source: sdk.SourceEphemeral, IsRoot: true}}, "block_devices[0].is_root", "true"},
+		{"two roots", []sdk.BlockDevice{
+			{Source: sdk.SourceImage, SourceID: "img-1", IsRoot: true}, blank,
+			{Source: sdk.SourceBlank, SizeGB: 1, IsRoot: true},
+		}, "block_devices[2].is_root", "true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := sdk.ValidateBlockDevices(tt.devices)
+			if tt.param == "" {
+				if err != nil {
+					t.Fatalf("ValidateBlockDevices = %v, want nil", err)
+				}
+				return
+			}
+			requireInvalidArgument(t, err, tt.param, tt.value)
+		})
+	}
+}

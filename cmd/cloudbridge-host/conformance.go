@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 func newConformanceCommand(g *globals) *cobra.Command {
 	var (
 		pluginPath, runPattern, skipFile string
+		imageID, vmTypeID                string
 		skips                            []string
 		list, verbose                    bool
 	)
@@ -51,13 +51,13 @@ when the test ends.
 			if err != nil {
 				return err
 			}
-			cfg := conformance.Config{}
+			cfg := conformance.Config{ImageID: imageID, VMTypeID: vmTypeID}
 			if cfg.Skip, err = loadSkips(skipFile, skips); err != nil {
 				return err
 			}
 			r := conformance.NewRunner(out, conformance.RunnerOptions{Run: filter, Verbose: verbose, Context: cmd.Context()})
 			if err := conformance.RunWith(cmd.Context(), r, conformance.Binary(pluginPath, settings), cfg); err != nil {
-				fmt.Fprintln(os.Stderr, "error:", err)
+				fmt.Fprintln(cmd.ErrOrStderr(), "error:", err)
 				r.PrintSummary()
 				return exitError(1)
 			}
@@ -73,6 +73,8 @@ when the test ends.
 	f.StringVar(&runPattern, "run", "", "run only tests whose full name matches this regexp")
 	f.StringArrayVar(&skips, "skip", nil, "skip tests matching REGEXP=REASON (repeatable), e.g. for known gaps of an emulator")
 	f.StringVar(&skipFile, "skip-file", "", "YAML or JSON file mapping test-name regexps to skip reasons")
+	f.StringVar(&imageID, "image", "", "image id test instances boot (default: the first available public image)")
+	f.StringVar(&vmTypeID, "vm-type", "", "VM type id test instances use (default: the one with the least memory)")
 	f.BoolVar(&list, "list", false, "list the test names (after --run) and exit")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the log of passing tests too")
 	return cmd

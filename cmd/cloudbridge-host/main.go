@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 
@@ -24,13 +25,16 @@ var version = "0.1.0-dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(execute(ctx, os.Args[1:]))
+	os.Exit(execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// execute runs the command line and returns the exit status.
-func execute(ctx context.Context, args []string) int {
+// execute runs the command line, writing to stdout and stderr, and returns
+// the exit status.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	var exit exitError
 	switch {
@@ -39,7 +43,7 @@ func execute(ctx context.Context, args []string) int {
 	case errors.As(err, &exit):
 		return int(exit)
 	default:
-		fmt.Fprintln(os.Stderr, "error:", err)
+		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
 }
@@ -57,10 +61,15 @@ type globals struct {
 	settingsFile string
 	set          []string
 	output       string
+	profile      string
+	// providerSet tells whether -p was given, which a profile then yields to.
+	providerSet func() bool
 }
 
-func newRootCommand() *cobra.Command {
-	g := &globals{}
+func newRootCommand() *cobra.Command { return rootCommand(&globals{}) }
+
+// rootCommand builds the command line around g, which its flags fill in.
+func rootCommand(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "cloudbridge-host",
 		Short:         "One API over many clouds, through provider plugins",
@@ -74,6 +83,9 @@ func newRootCommand() *cobra.Command {
 	pf.StringVar(&g.settingsFile, "settings", "", "YAML or JSON file of provider settings")
 	pf.StringArrayVar(&g.set, "set", nil, "provider setting key=value (repeatable; wins over --settings)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	pf.StringVar(&g.profile, "profile", "", "profile of the config file ($XDG_CONFIG_HOME/cloudbridge/config.yaml) to take the provider and settings from; "+
+		"without -p or --profile, its default_profile if it has one")
+	g.providerSet = func() bool { return pf.Changed("provider") }
 	root.AddCommand(
 		newPluginsCommand(g),
 		newConformanceCommand(g),

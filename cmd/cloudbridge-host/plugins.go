@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,7 +20,7 @@ func newPluginsCommand(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			found, errs := host.ListPlugins(cmd.Context())
 			for _, err := range errs {
-				fmt.Fprintln(os.Stderr, "warning:", err)
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", err)
 			}
 			t := &table{header: []string{"NAME", "VERSION", "PATH", "CAPABILITIES"}}
 			for _, d := range found {

@@ -21,6 +21,9 @@ func resourceCommands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
 		regionsCommand(g), vmTypesCommand(g), imagesCommand(g),
 		instancesCommand(g), keyPairsCommand(g), firewallsCommand(g),
+		volumesCommand(g), snapshotsCommand(g), bucketsCommand(g),
+		networksCommand(g), subnetsCommand(g), routersCommand(g), gatewaysCommand(g), floatingIPsCommand(g),
+		dnsCommand(g),
 	}
 }
 
@@ -36,6 +39,29 @@ func withProvider(g *globals, body func(ctx context.Context, p *host.Provider, c
 		defer p.Close()
 		return body(ctx, p, cmd, args)
 	}
+}
+
+// withParent wraps the body of a command that works inside a parent resource
+// (a network's gateways, a zone's records): it opens the provider, looks the
+// parent up, and runs body with it.
+func withParent[T any](g *globals, lookup func(context.Context, *host.Provider) (T, error), body func(ctx context.Context, parent T, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return withProvider(g, func(ctx context.Context, p *host.Provider, cmd *cobra.Command, args []string) error {
+		parent, err := lookup(ctx, p)
+		if err != nil {
+			return err
+		}
+		return body(ctx, parent, cmd, args)
+	})
+}
+
+// parentFlag adds to cmd the required persistent flag --name that names the
+// parent resource its subcommands work in, and returns the lookup of that
+// parent for withParent.
+func parentFlag[T any](cmd *cobra.Command, name, usage string, get func(ctx context.Context, p *host.Provider, id string) (T, error)) func(context.Context, *host.Provider) (T, error) {
+	var id string
+	cmd.PersistentFlags().StringVar(&id, name, "", usage+" (required)")
+	_ = cmd.MarkPersistentFlagRequired(name)
+	return func(ctx context.Context, p *host.Provider) (T, error) { return get(ctx, p, id) }
 }
 
 // listTable collects every item of seq into a table.
@@ -55,13 +81,18 @@ func listCommand[T any](g *globals, what string, header []string, all func(conte
 	return &cobra.Command{
 		Use: "list", Short: "List " + what, Args: cobra.NoArgs,
 		RunE: withProvider(g, func(ctx context.Context, p *host.Provider, cmd *cobra.Command, _ []string) error {
-			t, err := listTable(all(ctx, p), header, cells)
-			if err != nil {
-				return err
-			}
-			return t.print(cmd.OutOrStdout(), g.output)
+			return printList(cmd, g, all(ctx, p), header, cells)
 		}),
 	}
+}
+
+// printList prints every item of seq as a table or a JSON array.
+func printList[T any](cmd *cobra.Command, g *globals, seq iter.Seq2[T, error], header []string, cells func(T) []string) error {
+	t, err := listTable(seq, header, cells)
+	if err != nil {
+		return err
+	}
+	return t.print(cmd.OutOrStdout(), g.output)
 }
 
 // showOne prints one resource as a one-row table or a JSON object.
@@ -72,6 +103,53 @@ func showOne(cmd *cobra.Command, g *globals, value any, header []string, cells .
 	t := &table{header: header}
 	t.add(value, cells...)
 	return t.print(cmd.OutOrStdout(), g.output)
+}
+
+// values yields the plain value of each item of seq: the sdk resource a host
+// resource embeds, so that JSON output has no service fields (Rules,
+// Gateways, Records, …) showing as {}.
+func values[H, T any](seq iter.Seq2[H, error], plain func(H) T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for h, err := range seq {
+			var v T
+			if err == nil {
+				v = plain(h)
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// deleteCommand makes a "delete ID" subcommand.
+func deleteCommand(g *globals, what string, del func(ctx context.Context, p *host.Provider, id string) error) *cobra.Command {
+	return &cobra.Command{
+		Use: "delete ID", Short: "Delete " + what, Args: cobra.ExactArgs(1),
+		RunE: withProvider(g, func(ctx context.Context, p *host.Provider, _ *cobra.Command, args []string) error {
+			return del(ctx, p, args[0])
+		}),
+	}
+}
+
+// readyWaiter is a resource with a lifecycle (instance, volume, network, …).
+type readyWaiter interface {
+	WaitReady(ctx context.Context, opts ...host.WaitOption) error
+}
+
+// waitReady, when wait is set, waits until the new resource r is ready and
+// says on stderr what state it reached and after how long; state is r's state
+// field, which the wait refreshes.
+func waitReady[S ~string](ctx context.Context, cmd *cobra.Command, wait bool, kind, id string, r readyWaiter, state *S) error {
+	if !wait {
+		return nil
+	}
+	start := time.Now()
+	if err := r.WaitReady(ctx); err != nil {
+		return fmt.Errorf("%s %s was created but did not become ready: %w", kind, id, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s %s is %s after %s\n", kind, id, *state, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func regionsCommand(g *globals) *cobra.Command {
@@ -192,12 +270,8 @@ func instanceCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if wait {
-				start := time.Now()
-				if err := inst.WaitReady(ctx); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "instance %s is %s after %s\n", inst.ID, inst.State, time.Since(start).Round(time.Millisecond))
+			if err := waitReady(ctx, cmd, wait, "instance", inst.ID, inst, &inst.State); err != nil {
+				return err
 			}
 			return showOne(cmd, g, inst.Instance, instanceHeader, instanceCells(inst)...)
 		}),
@@ -265,15 +339,15 @@ func keyPairsCommand(g *globals) *cobra.Command {
 
 var firewallHeader = []string{"ID", "LABEL", "NETWORK", "DESCRIPTION"}
 
-func firewallCells(f *host.VMFirewall) []string {
+func firewallCells(f sdk.VMFirewall) []string {
 	return []string{f.ID, f.Label, f.NetworkID, f.Description}
 }
 
 func firewallsCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "firewalls", Short: "VM firewalls (security groups)"}
 	cmd.AddCommand(listCommand(g, "firewalls", firewallHeader,
-		func(ctx context.Context, p *host.Provider) iter.Seq2[*host.VMFirewall, error] {
-			return p.Security.VMFirewalls.All(ctx)
+		func(ctx context.Context, p *host.Provider) iter.Seq2[sdk.VMFirewall, error] {
+			return values(p.Security.VMFirewalls.All(ctx), func(f *host.VMFirewall) sdk.VMFirewall { return f.VMFirewall })
 		}, firewallCells))
 	var spec sdk.VMFirewallSpec
 	create := &cobra.Command{
@@ -283,7 +357,7 @@ func firewallsCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return showOne(cmd, g, fw.VMFirewall, firewallHeader, firewallCells(fw)...)
+			return showOne(cmd, g, fw.VMFirewall, firewallHeader, firewallCells(fw.VMFirewall)...)
 		}),
 	}
 	create.Flags().StringVar(&spec.Label, "label", "", "label")

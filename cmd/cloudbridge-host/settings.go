@@ -38,11 +38,36 @@ func loadSettings(file string, overrides []string) (host.Settings, error) {
 	return settings, nil
 }
 
-// open starts the provider the global flags name.
+// open starts the provider the global flags name. --settings and --set are
+// the explicit settings; a profile (--profile, or the config file's
+// default_profile when neither -p nor --profile is given) comes under them and
+// names the provider unless -p does.
 func (g *globals) open(ctx context.Context) (*host.Provider, error) {
 	settings, err := loadSettings(g.settingsFile, g.set)
 	if err != nil {
 		return nil, err
 	}
-	return host.OpenWith(ctx, g.provider, settings, host.Options{Path: g.pluginPath})
+	name, err := g.providerName()
+	if err != nil {
+		return nil, err
+	}
+	return host.OpenWith(ctx, name, settings, host.Options{Path: g.pluginPath, Profile: g.profile})
+}
+
+// providerName is -p when given; "" when a profile is to name the provider.
+func (g *globals) providerName() (string, error) {
+	if g.providerSet != nil && g.providerSet() {
+		return g.provider, nil
+	}
+	if g.profile != "" {
+		return "", nil
+	}
+	cfg, err := host.LoadConfig("")
+	if err != nil {
+		return "", err
+	}
+	if cfg.DefaultProfile != "" {
+		return "", nil
+	}
+	return g.provider, nil
 }

@@ -54,6 +54,9 @@ func Error(err error) error {
 		case sdk.CodeDeadlineExceeded:
 			e.Err = context.DeadlineExceeded
 		}
+		if !hasErrorInfo(st) {
+			e.Err = noAnswer{cause: e.Err}
+		}
 		return e
 	}
 	code := sdk.CodeInternal
@@ -63,10 +66,29 @@ func Error(err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		code = sdk.CodeDeadlineExceeded
 	case transportError(err):
-		code = sdk.CodeUnavailable
+		return &sdk.Error{Code: sdk.CodeUnavailable, Message: err.Error(), Retryable: true, Err: noAnswer{cause: err}}
 	}
 	return &sdk.Error{Code: code, Message: err.Error(), Retryable: code.Retryable(), Err: err}
 }
+
+// ErrNoAnswer is matched (errors.Is) by errors that did not come from the
+// plugin itself: gRPC's own statuses (the connection broke, a service is not
+// registered) and transport failures. Only such an error can mean that the
+// plugin process died; an error the plugin answered proves it alive.
+var ErrNoAnswer = errors.New("no answer from the plugin")
+
+type noAnswer struct{ cause error }
+
+func (n noAnswer) Error() string {
+	if n.cause == nil {
+		return ErrNoAnswer.Error()
+	}
+	return ErrNoAnswer.Error() + ": " + n.cause.Error()
+}
+
+func (n noAnswer) Is(target error) bool { return target == ErrNoAnswer }
+
+func (n noAnswer) Unwrap() error { return n.cause }
 
 func hasErrorInfo(st *status.Status) bool {
 	for _, d := range st.Details() {

@@ -46,8 +46,8 @@ func (s *vmFirewalls) Get(ctx context.Context, id string) (sdk.VMFirewall, error
 	return fw, err
 }
 
-// Create makes a firewall. The network id is kept as given: the mock has no
-// networks yet.
+// Create makes a firewall, in a network when spec.NetworkID names one (it must
+// exist).
 func (s *vmFirewalls) Create(ctx context.Context, spec sdk.VMFirewallSpec) (sdk.VMFirewall, error) {
 	if err := sdk.ValidateLabel(spec.Label); err != nil {
 		return sdk.VMFirewall{}, err
@@ -65,6 +65,9 @@ func (s *vmFirewalls) Create(ctx context.Context, spec sdk.VMFirewallSpec) (sdk.
 			if rec != nil {
 				fw = firewallView(t.Firewalls[rec.ID])
 			}
+			return err
+		}
+		if err := t.checkFirewallNetwork(spec.NetworkID); err != nil {
 			return err
 		}
 		id := newID("sg-", t.Firewalls)

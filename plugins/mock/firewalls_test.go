@@ -20,11 +20,12 @@ func createFirewall(t *testing.T, p sdk.Plugin, label string) sdk.VMFirewall {
 func TestVMFirewallCRUD(t *testing.T) {
 	ctx := context.Background()
 	p := newPlugin(t, nil)
-	fw, err := p.Security.VMFirewalls.Create(ctx, sdk.VMFirewallSpec{Label: "web", NetworkID: "net-1", Description: "front"})
+	net := createNetwork(t, p, "")
+	fw, err := p.Security.VMFirewalls.Create(ctx, sdk.VMFirewallSpec{Label: "web", NetworkID: net.ID, Description: "front"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(fw.ID, "sg-") || fw.Label != "web" || fw.NetworkID != "net-1" || fw.Description != "front" {
+	if !strings.HasPrefix(fw.ID, "sg-") || fw.Label != "web" || fw.NetworkID != net.ID || fw.Description != "front" {
 		t.Errorf("firewall = %+v", fw)
 	}
 	_, err = p.Security.VMFirewalls.Create(ctx, sdk.VMFirewallSpec{Label: "-web"})

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -26,6 +27,9 @@ type instanceRecord struct {
 	// RootDiskGB is the size of the root disk, which an image made from the
 	// instance needs at least.
 	RootDiskGB int `json:"root_disk_gb"`
+	// FloatingIPs are the public addresses of the floating IPs associated
+	// with the instance (floatingips.go keeps them in step).
+	FloatingIPs []string `json:"floating_ips,omitempty"`
 }
 
 // view is the instance as a caller sees it at time now; it shares no memory with
@@ -41,6 +45,7 @@ func (r *instanceRecord) view(now time.Time) sdk.Instance {
 	if r.PublicIP != "" && (in.State == sdk.InstanceRunning || in.State == sdk.InstanceRebooting) {
 		in.PublicIPs = []string{r.PublicIP}
 	}
+	in.PublicIPs = instancePublicIPs(r, in.PublicIPs)
 	return in
 }
 
@@ -80,7 +85,8 @@ func (s *instances) Get(ctx context.Context, id string) (sdk.Instance, error) {
 }
 
 // Create launches an instance. It is pending for the boot_time setting, then
-// running. The subnet id is kept as given: the mock has no networks yet.
+// running. In a subnet, it takes the subnet's zone and an address of its
+// range (see placeInstance).
 func (s *instances) Create(ctx context.Context, spec sdk.InstanceSpec) (sdk.Instance, error) {
 	if err := validateInstanceSpec(spec); err != nil {
 		return sdk.Instance{}, err
@@ -128,35 +134,8 @@ func validateInstanceSpec(spec sdk.InstanceSpec) error {
 		return sdk.InvalidArgument("user_data", fmt.Sprintf("%d bytes", len(spec.UserData)),
 			fmt.Sprintf("must be at most %d bytes", maxUserData))
 	}
-	// CloudBridge's LaunchConfig rules.
-	roots := 0
-	for i, d := range spec.BlockDevices {
-		bad := func(reason string) error {
-			return sdk.InvalidArgument("block_devices", fmt.Sprintf("#%d %s", i, d.Source), reason)
-		}
-		switch d.Source {
-		case sdk.SourceBlank:
-			if d.SizeGB <= 0 {
-				return bad("a blank device needs a size in GB greater than 0")
-			}
-		case sdk.SourceVolume, sdk.SourceSnapshot, sdk.SourceImage:
-			if d.SourceID == "" {
-				return bad("needs the id of its source")
-			}
-		case sdk.SourceEphemeral:
-		default:
-			return bad("unknown source; use blank, volume, snapshot, image or ephemeral")
-		}
-		if d.SizeGB < 0 {
-			return bad("size must not be negative")
-		}
-		if d.IsRoot {
-			if roots++; roots > 1 {
-				return bad("only one device may be the root")
-			}
-		}
-	}
-	return nil
+	// CloudBridge's LaunchConfig rules; planLaunch checks the sources.
+	return sdk.ValidateBlockDevices(spec.BlockDevices)
 }
 
 // newInstance checks spec's references against the state and builds the record.
@@ -190,38 +169,27 @@ func (t *txn) newInstance(spec sdk.InstanceSpec) (*instanceRecord, error) {
 			firewalls = append(firewalls, fw)
 		}
 	}
-	rootGB := im.MinDiskGB
-	for _, d := range spec.BlockDevices {
-		switch d.Source {
-		case sdk.SourceImage:
-			if _, ok := t.image(d.SourceID); !ok {
-				return nil, missing("block_devices", "image", d.SourceID)
-			}
-		case sdk.SourceVolume:
-			return nil, missing("block_devices", "volume", d.SourceID) // no volumes yet
-		case sdk.SourceSnapshot:
-			return nil, missing("block_devices", "snapshot", d.SourceID) // no snapshots yet
-		}
-		if d.IsRoot && d.SizeGB > 0 {
-			if d.SizeGB < im.MinDiskGB {
-				return nil, sdk.InvalidArgument("block_devices", fmt.Sprintf("root %d GB", d.SizeGB),
-					fmt.Sprintf("image %s needs a root disk of at least %d GB", im.ID, im.MinDiskGB))
-			}
-			rootGB = d.SizeGB
-		}
+	zone, privateIP, err := t.placeInstance(spec, zone)
+	if err != nil {
+		return nil, err
 	}
-
+	plan, err := t.planLaunch(spec.BlockDevices, im, zone)
+	if err != nil {
+		return nil, err
+	}
 	id := newID("i-", t.Instances)
+	// The launch config's volumes are made last, when nothing can fail any more.
+	devices := plan.apply(t, id, spec.Label)
 	return &instanceRecord{
 		Instance: sdk.Instance{
 			ID: id, Name: id, Label: spec.Label, State: sdk.InstancePending,
 			VMTypeID: spec.VMTypeID, ImageID: spec.ImageID, Zone: zone, SubnetID: spec.SubnetID,
-			PrivateIPs: []string{t.freeIP(privateIPs)}, KeyPairID: spec.KeyPairID,
-			VMFirewallIDs: firewalls, CreateTime: t.now, BlockDevices: slices.Clone(spec.BlockDevices),
+			PrivateIPs: []string{privateIP}, KeyPairID: spec.KeyPairID,
+			VMFirewallIDs: firewalls, CreateTime: t.now, BlockDevices: devices,
 		},
 		Pending:    transition[sdk.InstanceState]{To: sdk.InstanceRunning, At: t.now.Add(t.cfg.bootTime)},
 		PublicIP:   t.freeIP(publicIPs),
-		RootDiskGB: rootGB,
+		RootDiskGB: cmp.Or(plan.rootGB, im.MinDiskGB),
 	}, nil
 }
 
@@ -275,6 +243,8 @@ func (s *instances) Delete(ctx context.Context, id string) error {
 		if _, ok := t.Instances[id]; !ok {
 			return sdk.NotFound("instance", id)
 		}
+		t.releaseInstanceAddresses(id)
+		t.releaseVolumes(id)
 		delete(t.Instances, id)
 		t.forget("instance", id)
 		return nil

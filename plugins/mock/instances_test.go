@@ -56,7 +56,8 @@ func TestInstanceLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := time.Now()
-	in := createInstance(t, p, sdk.InstanceSpec{Label: "web-1", SubnetID: "subnet-123", KeyPairID: kp.ID})
+	sn := createSubnet(t, p, "10.0.0.0/24")
+	in := createInstance(t, p, sdk.InstanceSpec{Label: "web-1", SubnetID: sn.ID, KeyPairID: kp.ID})
 
 	if in.State != sdk.InstancePending {
 		t.Errorf("new instance is %s; want pending", in.State)
@@ -64,7 +65,7 @@ func TestInstanceLifecycle(t *testing.T) {
 	if len(in.ID) != len("i-")+12 || in.ID[:2] != "i-" {
 		t.Errorf("id %q does not look like i- and 12 hex digits", in.ID)
 	}
-	if in.Zone != "mock-east-1a" || in.SubnetID != "subnet-123" || in.KeyPairID != "deploy" || in.Label != "web-1" {
+	if in.Zone != "mock-east-1a" || in.SubnetID != sn.ID || in.KeyPairID != "deploy" || in.Label != "web-1" {
 		t.Errorf("instance = %+v", in)
 	}
 	if in.CreateTime.Before(before.Add(-time.Second)) || in.CreateTime.After(time.Now()) {
@@ -147,14 +148,14 @@ func TestInstanceCreateValidation(t *testing.T) {
 		{"zone of another region", sdk.InstanceSpec{Zone: "mock-west-1a"}, sdk.CodeInvalidArgument, "zone"},
 		{"huge user data", sdk.InstanceSpec{UserData: make([]byte, 17<<10)}, sdk.CodeInvalidArgument, "user_data"},
 		{"blank device without size", sdk.InstanceSpec{BlockDevices: []sdk.BlockDevice{{Source: sdk.SourceBlank}}},
-			sdk.CodeInvalidArgument, "block_devices"},
+			sdk.CodeInvalidArgument, "block_devices[0].size_gb"},
 		{"two roots", sdk.InstanceSpec{BlockDevices: []sdk.BlockDevice{
 			{Source: sdk.SourceImage, SourceID: "img-debian-12", IsRoot: true},
-			{Source: sdk.SourceBlank, SizeGB: 10, IsRoot: true}}}, sdk.CodeInvalidArgument, "block_devices"},
+			{Source: sdk.SourceBlank, SizeGB: 10, IsRoot: true}}}, sdk.CodeInvalidArgument, "block_devices[1].is_root"},
 		{"root smaller than the image", sdk.InstanceSpec{BlockDevices: []sdk.BlockDevice{
-			{Source: sdk.SourceImage, SourceID: "img-ubuntu-2404", IsRoot: true, SizeGB: 2}}}, sdk.CodeInvalidArgument, "block_devices"},
+			{Source: sdk.SourceImage, SourceID: "img-ubuntu-2404", IsRoot: true, SizeGB: 2}}}, sdk.CodeInvalidArgument, "block_devices[0].size_gb"},
 		{"missing volume", sdk.InstanceSpec{BlockDevices: []sdk.BlockDevice{{Source: sdk.SourceVolume, SourceID: "vol-1"}}},
-			sdk.CodeNotFound, "block_devices"},
+			sdk.CodeNotFound, "block_devices[0].source_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,11 @@ type Cloud struct {
 	log hclog.Logger
 	// mem is the state when no state file is configured.
 	mem *state
+
+	// data and urls have locks of their own: object bytes live in files of
+	// the data directory, and presigned URLs are served over HTTP.
+	data dataDir
+	urls *urlServer
 }
 
 // config is the parsed settings.
@@ -42,14 +47,16 @@ type config struct {
 	latency      time.Duration
 	bootTime     time.Duration
 	stateFile    string
+	dataDir      string // "" = a temporary directory (datadir.go)
 	failRate     float64
 	failCode     sdk.Code
+	failAfter    bool // fail_phase=after: faults hit changes after they are kept
 }
 
 // New returns an empty cloud with the default settings, usable at once: Configure
 // is needed only to change them.
 func New() *Cloud {
-	return &Cloud{
+	c := &Cloud{
 		cfg: config{
 			region:   DefaultRegion,
 			zone:     regionByName(DefaultRegion).Zones[0].Name,
@@ -59,6 +66,8 @@ func New() *Cloud {
 		log: hclog.NewNullLogger(),
 		mem: newState(),
 	}
+	c.urls = &urlServer{c: c}
+	return c
 }
 
 // Plugin returns the plugin serving c, to hand to sdk.Serve or to drive in
@@ -77,10 +86,30 @@ func (c *Cloud) Plugin(version string) sdk.Plugin {
 			Images:    &images{c},
 			Instances: inst,
 		},
+		Storage: &sdk.Storage{
+			Volumes:   &volumes{c},
+			Snapshots: &snapshots{c},
+		},
+		ObjectStore: &sdk.ObjectStore{
+			Buckets: &buckets{c},
+			Objects: &objects{c},
+		},
+		Shutdown: func() { _ = c.Close() },
 		Security: &sdk.Security{
 			KeyPairs:    &keyPairs{c},
 			VMFirewalls: &vmFirewalls{c},
 			Rules:       &vmFirewallRules{c},
+		},
+		Network: &sdk.Network{
+			Networks:    &networks{c},
+			Subnets:     &subnets{c},
+			Routers:     &routers{c},
+			Gateways:    &gateways{c},
+			FloatingIPs: &floatingIPs{c},
+		},
+		DNS: &sdk.DNS{
+			Zones:   &dnsZones{c},
+			Records: &dnsRecords{c},
 		},
 	}
 }
@@ -97,14 +126,21 @@ func Settings() []sdk.SettingSpec {
 			Description: "Keep the cloud's state as JSON in this file instead of in memory, so that it outlives the process " +
 				"and can be shared by several processes (the file is locked with flock around every change). " +
 				"The file holds generated private keys of retried creates; keep it private."},
+		{Name: "data_dir",
+			Description: "Directory that holds object bytes, one file per object (the state holds only their info). " +
+				"Default: <state_file>.data beside a state file, else a temporary directory removed when the plugin stops."},
 		{Name: "latency", Default: "0s",
 			Description: `Delay added before every call (a Go duration such as "20ms"); a call whose context ends first fails with Canceled or DeadlineExceeded.`},
 		{Name: "boot_time", Default: DefaultBootTime.String(),
-			Description: "How long instances stay pending (and rebooting) and images stay pending, as a Go duration."},
+			Description: "How long instances stay pending (and rebooting), images, snapshots and networks pending and volumes creating, as a Go duration."},
 		{Name: "fail_rate", Default: "0",
 			Description: "Probability, from 0 to 1, that a service call fails with fail_code before doing anything (fault injection). Configure and Probe never fail this way."},
 		{Name: "fail_code", Default: string(sdk.CodeUnavailable),
 			Description: "Error code of injected faults, one of the contract's codes (e.g. Unavailable, ResourceExhausted, Internal)."},
+		{Name: "fail_phase", Default: "before",
+			Description: `When injected faults happen: "before" a call does anything, or "after" a call that changes the cloud has kept its change ` +
+				`(the answer is lost, as when a connection drops after the cloud acted; calls that change nothing then never fail). ` +
+				`"after" is how a client proves that its retries of creates and deletes are safe.`},
 	}
 }
 
@@ -191,6 +227,19 @@ func parseConfig(cc sdk.Config) (config, error) {
 			return config{}, sdk.InvalidArgument("state_file", v, "its directory does not exist")
 		}
 		cfg.stateFile = abs
+		cfg.dataDir = abs + ".data"
+	}
+	if v, ok := cc.Get("data_dir"); ok && v != "" {
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return config{}, sdk.InvalidArgument("data_dir", v, err.Error())
+		}
+		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+			return config{}, sdk.InvalidArgument("data_dir", v, "is not a directory")
+		} else if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
+			return config{}, sdk.InvalidArgument("data_dir", v, "its parent directory does not exist")
+		}
+		cfg.dataDir = abs
 	}
 	if v, ok := cc.Get("fail_rate"); ok && v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -205,6 +254,13 @@ func parseConfig(cc sdk.Config) (config, error) {
 			return config{}, sdk.InvalidArgument("fail_code", v, "not one of the contract's error codes")
 		}
 		cfg.failCode = sdk.Codes[i]
+	}
+	switch v, _ := cc.Get("fail_phase"); v {
+	case "", "before":
+	case "after":
+		cfg.failAfter = true
+	default:
+		return config{}, sdk.InvalidArgument("fail_phase", v, `must be "before" or "after"`)
 	}
 	return cfg, nil
 }
@@ -251,15 +307,25 @@ func (c *Cloud) begin(ctx context.Context) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
+	if !cfg.failAfter {
+		if err := injectedFault(cfg); err != nil {
+			return config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+// injectedFault rolls the fail_rate dice.
+func injectedFault(cfg config) error {
 	if cfg.failRate > 0 && rand.Float64() < cfg.failRate {
-		return config{}, &sdk.Error{
+		return &sdk.Error{
 			Code:         cfg.failCode,
 			Message:      "fault injected by the mock's fail_rate setting",
 			ProviderCode: "MockInjectedFault",
 			Retryable:    cfg.failCode.Retryable(),
 		}
 	}
-	return cfg, nil
+	return nil
 }
 
 // txn is what a call's body sees: the state (loaded fresh when it lives in a
@@ -295,6 +361,11 @@ func (c *Cloud) run(ctx context.Context, mutate bool, fn func(t *txn) error) err
 func (c *Cloud) locked(ctx context.Context, cfg config, mutate bool, fn func(t *txn) error) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer func() {
+		if err == nil && mutate && cfg.failAfter {
+			err = injectedFault(cfg) // the change is kept; its answer is lost
+		}
+	}()
 	t := &txn{state: c.mem, cfg: cfg}
 	if cfg.stateFile == "" {
 		t.now = now()

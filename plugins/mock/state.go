@@ -32,6 +32,24 @@ type state struct {
 	KeyPairs  map[string]*sdk.KeyPair        `json:"key_pairs"`
 	Firewalls map[string]*sdk.VMFirewall     `json:"vm_firewalls"`
 	Rules     map[string]*sdk.VMFirewallRule `json:"vm_firewall_rules"`
+	Volumes   map[string]*volumeRecord       `json:"volumes"`
+	Snapshots map[string]*snapshotRecord     `json:"snapshots"`
+
+	// Networking and DNS (networks.go … dns.go).
+	Networks    map[string]*networkRecord  `json:"networks"`
+	Subnets     map[string]*sdk.Subnet     `json:"subnets"`
+	Routers     map[string]*sdk.Router     `json:"routers"`
+	Gateways    map[string]*sdk.Gateway    `json:"internet_gateways"`
+	FloatingIPs map[string]*sdk.FloatingIP `json:"floating_ips"`
+	DNSZones    map[string]*sdk.DNSZone    `json:"dns_zones"`
+	DNSRecords  map[string]*sdk.DNSRecord  `json:"dns_records"`
+
+	// Object storage (buckets.go, objects.go, multipart.go): buckets by name,
+	// objects by objectID, uploads by id. Object bytes are files in the data
+	// directory (datadir.go), never in the state.
+	Buckets map[string]*sdk.Bucket   `json:"buckets"`
+	Objects map[string]*objectRecord `json:"objects"`
+	Uploads map[string]*uploadRecord `json:"multipart_uploads"`
 
 	// Tokens remembers idempotency tokens: tokenKey(kind, token) → what the first
 	// create with that token made.
@@ -51,6 +69,18 @@ func (s *state) init() {
 	initMap(&s.KeyPairs)
 	initMap(&s.Firewalls)
 	initMap(&s.Rules)
+	initMap(&s.Volumes)
+	initMap(&s.Snapshots)
+	initMap(&s.Networks)
+	initMap(&s.Subnets)
+	initMap(&s.Routers)
+	initMap(&s.Gateways)
+	initMap(&s.FloatingIPs)
+	initMap(&s.DNSZones)
+	initMap(&s.DNSRecords)
+	initMap(&s.Buckets)
+	initMap(&s.Objects)
+	initMap(&s.Uploads)
 	initMap(&s.Tokens)
 }
 
