@@ -68,6 +68,7 @@ func Tests() []Test {
 		interfaceTests(),
 		storageTests(),
 		objectStoreTests(),
+		transferTests(),
 		networkTests(),
 		dnsTests(),
 	} {

@@ -32,6 +32,12 @@
 //     logs or Describe.
 //   - Zone views. p.WithZone gives a view working in another zone through
 //     the same plugin process.
+//   - Transfers. bucket.Objects.Upload, UploadFile, Download and DownloadFile
+//     move whole objects of any size: one request below a threshold, a
+//     parallel multipart upload (aborted on failure) and parallel ranged reads
+//     above it, a file written under a scratch name and renamed when
+//     complete, memory bounded by part size × concurrency, progress through a
+//     callback (see TransferConfig for the settings and CB_MULTIPART_*).
 //
 // Errors are *sdk.Error values with the contract's codes: test them with
 // errors.Is(err, host.ErrNotFound) and friends. Tests and examples serve a

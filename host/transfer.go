@@ -232,22 +232,13 @@ func (c *counter) undo() {
 
 // ---- buffers ----
 
-// partBuffers recycles part buffers between transfers; one transfer holds at
-// most Concurrency of them.
-var partBuffers sync.Pool
-
-func getPartBuffer(size int64) []byte {
-	if bp, ok := partBuffers.Get().(*[]byte); ok && int64(cap(*bp)) >= size {
-		return (*bp)[:size]
-	}
-	return make([]byte, size)
-}
-
-func putPartBuffer(b []byte) {
-	if b != nil {
-		partBuffers.Put(&b)
-	}
-}
+// Part buffers are reused within a transfer, not between transfers: each
+// worker allocates one when it takes its first part and fills it again for
+// every later part, so a transfer holds at most Concurrency of them, and
+// they are garbage once it returns. A process-wide pool of buffers this large
+// would keep hundreds of MiB alive between transfers and, since the GC sizes
+// its next target from the live heap, let as much garbage again pile up
+// before the next collection.
 
 // copyBuffers are the buffers range bodies are copied through.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, wire.ChunkSize); return &b }}
@@ -272,7 +263,12 @@ func localError(what, path string, err error) error {
 	case errors.Is(err, fs.ErrExist):
 		code = sdk.CodeAlreadyExists
 	}
-	return &Error{Code: code, Param: "path", Message: fmt.Sprintf("%s %s: %v", what, path, err), Err: err}
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err // it names the path already
+	}
+	return &Error{Code: code, Param: "path", Message: fmt.Sprintf("%s %s: %v", what, path, cause), Err: err}
 }
 
 // retryPart runs one attempt of a part's transfer until it succeeds or may
@@ -305,10 +301,11 @@ func (s *ObjectService) retryPart(ctx context.Context, attempt func(context.Cont
 // the plugin supports multipart uploads, as a multipart upload of parts sent
 // Concurrency at a time. A body whose size Upload cannot tell (opts.Size, or
 // a file, bytes or strings Reader or seeker) is read a part at a time: if the
-// first part is short it goes in one Put. A part that fails with a retryable
-// error is sent again; a multipart upload that fails, or whose ctx ends, is
-// aborted, so that no parts are left behind. A plugin without
-// objectstore.multipart gets one streamed Put whatever the size.
+// first part is short and within the threshold it goes in one Put. A part
+// that fails with a retryable error is sent again (so is a Put whose body can
+// be rewound); a multipart upload that fails, or whose ctx ends, is aborted,
+// so that no parts are left behind. A plugin without objectstore.multipart
+// gets one streamed Put whatever the size.
 func (s *ObjectService) Upload(ctx context.Context, key string, body io.Reader, opts UploadOptions) (ObjectInfo, error) {
 	if err := sdk.ValidateObjectKey(key); err != nil {
 		return ObjectInfo{}, err
@@ -341,12 +338,10 @@ func (s *ObjectService) Upload(ctx context.Context, key string, body io.Reader, 
 	switch {
 	case errors.Is(err, io.EOF):
 		if int64(len(first)) <= cfg.Threshold {
-			defer putPartBuffer(first)
 			m.setTotal(int64(len(first)))
 			return s.putWhole(ctx, key, bytes.NewReader(first), int64(len(first)), opts, m)
 		}
 	case err != nil:
-		putPartBuffer(first)
 		return ObjectInfo{}, fmt.Errorf("upload %q: %w", key, bodyReadError(err))
 	}
 	return s.uploadParts(ctx, key, body, -1, first, cfg, opts, m)
@@ -359,12 +354,7 @@ func readFirst(r io.Reader, limit int64) ([]byte, error) {
 	buf := make([]byte, 0, min(limit, 64<<10))
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
-			var bigger []byte
-			if next := min(limit, 4*int64(cap(buf))); next == limit {
-				bigger = getPartBuffer(limit)[:len(buf)]
-			} else {
-				bigger = make([]byte, len(buf), next)
-			}
+			bigger := make([]byte, len(buf), min(limit, 4*int64(cap(buf))))
 			copy(bigger, buf)
 			buf = bigger
 		}
@@ -431,13 +421,30 @@ func sizeOf(r io.Reader) int64 {
 	return -1
 }
 
-// putWhole stores the object in one streamed Put.
+// putWhole stores the object in one streamed Put. A body that can be
+// rewound (a file, a bytes Reader, the first part read into memory) is sent
+// again when the Put fails with a retryable error; any other is spent.
 func (s *ObjectService) putWhole(ctx context.Context, key string, body io.Reader, size int64, opts UploadOptions, m *meter) (ObjectInfo, error) {
 	put := PutOptions{ContentType: opts.ContentType, Metadata: opts.Metadata, Size: size}
 	if size == 0 {
 		body = bytes.NewReader(nil)
 	}
-	info, err := s.Put(ctx, key, &counter{r: body, m: m}, put)
+	rewind := func() bool { return false }
+	if sk, ok := body.(io.Seeker); ok {
+		if start, err := sk.Seek(0, io.SeekCurrent); err == nil {
+			rewind = func() bool { _, err := sk.Seek(start, io.SeekStart); return err == nil }
+		}
+	}
+	var info ObjectInfo
+	err := s.retryPart(ctx, func(ctx context.Context) (bool, error) {
+		c := &counter{r: body, m: m}
+		var err error
+		if info, err = s.Put(ctx, key, c, put); err != nil {
+			c.undo()
+			return rewind(), err
+		}
+		return false, nil
+	})
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -467,7 +474,6 @@ func (s *ObjectService) uploadParts(ctx context.Context, key string, body io.Rea
 	}
 	up, err := s.CreateMultipartUpload(ctx, key, UploadOptions{ContentType: opts.ContentType, Metadata: opts.Metadata})
 	if err != nil {
-		putPartBuffer(first)
 		return ObjectInfo{}, err
 	}
 	parts, err := s.sendParts(ctx, up, src, first, workers, m)
@@ -588,14 +594,13 @@ func (s *ObjectService) sendParts(ctx context.Context, up *MultipartUpload, src 
 			buf, num, n = first[:cap(first)], 1, len(first)
 		}
 		wg.Go(func() {
-			defer func() { putPartBuffer(buf) }()
 			for {
 				if num == 0 {
 					if ctx.Err() != nil || src.finished() {
 						return
 					}
 					if buf == nil {
-						buf = getPartBuffer(src.partSize)
+						buf = make([]byte, src.partSize)
 					}
 					var err error
 					if num, n, err = src.take(buf); err != nil {
@@ -669,7 +674,7 @@ func (s *ObjectService) Download(ctx context.Context, key string, w io.Writer, o
 	}
 	seq := newSequencer()
 	err = s.downloadRanges(ctx, key, head, cfg, m, seq.abort, func() partSink {
-		return &orderedSink{w: w, seq: seq, buf: getPartBuffer(cfg.PartSize)}
+		return &orderedSink{w: w, seq: seq, buf: make([]byte, cfg.PartSize)}
 	})
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("download %q: %w", key, err)
@@ -797,7 +802,6 @@ type partSink interface {
 	start(i, off, n int64) io.Writer
 	// finish is called when part i has all its bytes.
 	finish(i int64) error
-	release()
 }
 
 // downloadRanges fetches the object in parts of cfg.PartSize with up to
@@ -830,11 +834,6 @@ func (s *ObjectService) downloadRanges(ctx context.Context, key string, head Obj
 	for range workers {
 		wg.Go(func() {
 			var out partSink
-			defer func() {
-				if out != nil {
-					out.release()
-				}
-			}()
 			for {
 				i := next.Add(1) - 1
 				if i >= parts || ctx.Err() != nil {
@@ -931,18 +930,18 @@ func (e *localWriteError) Error() string { return e.err.Error() }
 // fileSink writes each part at its offset in the scratch file.
 type fileSink struct{ f *os.File }
 
-func (s fileSink) start(_, off, _ int64) io.Writer { return fileAt{s.f, off} }
+func (s fileSink) start(_, off, _ int64) io.Writer { return &fileAt{s.f, off} }
 func (fileSink) finish(int64) error                { return nil }
-func (fileSink) release()                          {}
 
-// fileAt writes at an offset of a file; failures name the file.
+// fileAt writes a file from an offset on; failures name the file.
 type fileAt struct {
 	f   *os.File
 	off int64
 }
 
-func (w fileAt) Write(p []byte) (int, error) {
+func (w *fileAt) Write(p []byte) (int, error) {
 	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
 	if err != nil {
 		return n, localError("write", w.f.Name(), err)
 	}
@@ -982,8 +981,6 @@ func (s *orderedSink) finish(i int64) error {
 	}
 	return nil
 }
-
-func (s *orderedSink) release() { putPartBuffer(s.buf) }
 
 // sequencer lets parts be written in order: part i waits until parts before
 // it are written.

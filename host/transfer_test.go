@@ -34,6 +34,7 @@ type fakeStore struct {
 	parts   map[int][]byte
 
 	puts, creates, completes, aborts int
+	putTries, failPuts               int
 	uploadType                       string
 	partUploads                      map[int]int
 	completedOrder                   []int
@@ -144,6 +145,13 @@ func (f *fakeStore) Put(_ context.Context, req sdk.PutObjectRequest, body io.Rea
 	if err != nil {
 		return sdk.ObjectInfo{}, err
 	}
+	f.mu.Lock()
+	f.putTries++
+	fail := f.putTries <= f.failPuts
+	f.mu.Unlock()
+	if fail {
+		return sdk.ObjectInfo{}, sdk.Errorf(sdk.CodeUnavailable, "connection reset")
+	}
 	if req.Size >= 0 && int64(len(data)) != req.Size {
 		return sdk.ObjectInfo{}, sdk.InvalidArgument("size", req.Size, fmt.Sprintf("the body has %d bytes", len(data)))
 	}
@@ -210,7 +218,10 @@ func (f *fakeStore) CompleteMultipartUpload(_ context.Context, req sdk.CompleteM
 	return f.store(req.Key, whole, f.uploadType), nil
 }
 
-func (f *fakeStore) AbortMultipartUpload(context.Context, string, string, string) error {
+func (f *fakeStore) AbortMultipartUpload(ctx context.Context, _, _, _ string) error {
+	if err := ctx.Err(); err != nil { // as over gRPC: an ended context does nothing
+		return sdk.Errorf(sdk.CodeCanceled, "abort: %v", err)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.aborts++
@@ -338,7 +349,7 @@ func TestUploadAbortsOnFailure(t *testing.T) {
 			f.blockParts = true
 			f.onServe = func(int64) { cancel() }
 		}, code: sdk.CodeCanceled},
-		"the body fails": {body: io.MultiReader(bytes.NewReader(content[:7*mib]), errReader{errors.New("disk gone")}), code: sdk.CodeInternal},
+		"the body fails":                    {body: io.MultiReader(bytes.NewReader(content[:7*mib]), errReader{errors.New("disk gone")}), code: sdk.CodeInternal},
 		"the body is shorter than its size": {body: onlyReader{bytes.NewReader(content[:7*mib])}, size: int64(len(content)), code: sdk.CodeInvalidArgument},
 		"the body is longer than its size":  {body: onlyReader{bytes.NewReader(content)}, size: 11 * mib, code: sdk.CodeInvalidArgument},
 	} {
@@ -385,6 +396,37 @@ func TestUploadSendsAFailedPartAgain(t *testing.T) {
 	}
 }
 
+// A single Put that fails with a retryable error is sent again when its body
+// can be rewound; a stream's bytes are spent.
+func TestUploadRetriesAPutOnlyWhenItCanRewind(t *testing.T) {
+	for name, tc := range map[string]struct {
+		body  io.Reader
+		tries int
+		ok    bool
+	}{
+		"a bytes reader":                   {body: strings.NewReader("hello"), tries: 2, ok: true},
+		"a stream, read into memory first": {body: onlyReader{strings.NewReader("hello")}, tries: 2, ok: true},
+		"a stream without multipart":       {body: onlyReader{strings.NewReader("hello")}, tries: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := newFakeStore()
+			fake.failPuts = 1
+			var drv sdk.Objects = fake
+			if strings.Contains(name, "without multipart") {
+				drv = objectsOnly{fake}
+			}
+			var last Progress
+			_, err := transferOver(drv).Upload(t.Context(), "obj", tc.body, UploadOptions{Progress: func(p Progress) { last = p }})
+			if (err == nil) != tc.ok || fake.putTries != tc.tries {
+				t.Fatalf("err = %v after %d tries; want success %v after %d", err, fake.putTries, tc.ok, tc.tries)
+			}
+			if tc.ok && (string(fake.objects["obj"]) != "hello" || last != (Progress{5, 5})) {
+				t.Fatalf("stored %q, last progress %+v", fake.objects["obj"], last)
+			}
+		})
+	}
+}
+
 func TestUploadRefusesPartsBelowTheMinimum(t *testing.T) {
 	fake := newFakeStore()
 	_, err := transferOver(fake).Upload(t.Context(), "obj", strings.NewReader("abc"), UploadOptions{
@@ -405,10 +447,10 @@ func TestUploadChoosesSingleShotOrParts(t *testing.T) {
 	}{
 		"known size at the threshold":              {body: bytes.NewReader(big), cfg: TransferConfig{Threshold: 11 * mib}},
 		"known size above the threshold":           {body: bytes.NewReader(big), cfg: TransferConfig{Threshold: 11*mib - 1}, multipart: true},
-		"unknown size, short first part":           {body: onlyReader{bytes.NewReader(big[:4*mib])}, cfg: TransferConfig{Threshold: 1 * mib, PartSize: 5 * mib}},
+		"unknown size, short first part":           {body: onlyReader{bytes.NewReader(big[:4*mib])}, cfg: TransferConfig{Threshold: 5 * mib, PartSize: 5 * mib}},
 		"unknown size, full first part":            {body: onlyReader{bytes.NewReader(big)}, cfg: TransferConfig{Threshold: 100 * mib, PartSize: 5 * mib}, multipart: true},
 		"unknown size, one part above a threshold": {body: onlyReader{bytes.NewReader(big)}, cfg: TransferConfig{Threshold: 10 * mib, PartSize: 20 * mib}, multipart: true},
-		"empty body":                               {body: onlyReader{strings.NewReader("")}, cfg: TransferConfig{Threshold: 1}},
+		"empty body": {body: onlyReader{strings.NewReader("")}, cfg: TransferConfig{Threshold: 1}},
 		"no multipart capability": {body: bytes.NewReader(big), cfg: TransferConfig{Threshold: 1},
 			drv: func(f *fakeStore) sdk.Objects { return objectsOnly{f} }},
 	} {
@@ -545,6 +587,21 @@ func TestDownloadReassemblesRangesInOrder(t *testing.T) {
 	slices.SortFunc(fake.ranges, func(a, b [2]int64) int { return int(a[0] - b[0]) })
 	if !slices.Equal(fake.ranges, want) {
 		t.Fatalf("ranges %v, want them to tile the object: %v", fake.ranges, want)
+	}
+}
+
+// Parts larger than the copy buffer arrive in many writes, each at its own
+// offset.
+func TestDownloadLargePartsIntact(t *testing.T) {
+	content := randomBytes(7*mib + 5)
+	_, objs := downloadFake(content, TransferConfig{Threshold: 1, PartSize: 3*mib + 1, Concurrency: 2})
+	got, err := downloadToTemp(t, objs, DownloadOptions{})
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("downloaded %d bytes intact: %v, %v", len(got), bytes.Equal(got, content), err)
+	}
+	var out bytes.Buffer
+	if _, err := objs.Download(t.Context(), "obj", &out, DownloadOptions{}); err != nil || !bytes.Equal(out.Bytes(), content) {
+		t.Fatalf("downloaded %d bytes to a writer intact: %v, %v", out.Len(), bytes.Equal(out.Bytes(), content), err)
 	}
 }
 

@@ -156,7 +156,8 @@ func checkSnakeCase(t *testing.T, what string, v any) {
 			if !snakeCase.MatchString(k) {
 				t.Errorf("%s: JSON key %q is not snake_case", what, k)
 			}
-			if k != "extra" && k != "metadata" {
+			// Free-form maps keep their own keys (HTTP header names, user metadata).
+			if k != "extra" && k != "metadata" && k != "headers" {
 				checkSnakeCase(t, what, item)
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +20,7 @@ func resourceCommands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
 		regionsCommand(g), vmTypesCommand(g), imagesCommand(g),
 		instancesCommand(g), keyPairsCommand(g), firewallsCommand(g),
-		volumesCommand(g), snapshotsCommand(g), bucketsCommand(g),
+		volumesCommand(g), snapshotsCommand(g), bucketsCommand(g), objectsCommand(g),
 		networksCommand(g), subnetsCommand(g), routersCommand(g), gatewaysCommand(g), floatingIPsCommand(g),
 		dnsCommand(g),
 	}
@@ -37,7 +36,7 @@ func withProvider(g *globals, body func(ctx context.Context, p *host.Provider, c
 			return err
 		}
 		defer p.Close()
-		return body(ctx, p, cmd, args)
+		return body(withEvents(ctx, p.Events), p, cmd, args)
 	}
 }
 
@@ -137,19 +136,17 @@ type readyWaiter interface {
 	WaitReady(ctx context.Context, opts ...host.WaitOption) error
 }
 
-// waitReady, when wait is set, waits until the new resource r is ready and
-// says on stderr what state it reached and after how long; state is r's state
+// waitReady, when wait is set, waits until the new resource r is ready,
+// showing a spinner with its current state on stderr (see waitWithSpinner),
+// and says what state it reached and after how long; state is r's state
 // field, which the wait refreshes.
 func waitReady[S ~string](ctx context.Context, cmd *cobra.Command, wait bool, kind, id string, r readyWaiter, state *S) error {
 	if !wait {
 		return nil
 	}
-	start := time.Now()
-	if err := r.WaitReady(ctx); err != nil {
-		return fmt.Errorf("%s %s was created but did not become ready: %w", kind, id, err)
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "%s %s is %s after %s\n", kind, id, *state, time.Since(start).Round(time.Millisecond))
-	return nil
+	return waitWithSpinner(ctx, cmd.ErrOrStderr(), kind, id,
+		func(ctx context.Context) error { return r.WaitReady(ctx) },
+		func() string { return string(*state) })
 }
 
 func regionsCommand(g *globals) *cobra.Command {
