@@ -7,6 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 GO      ?= go
 
 .PHONY: build test run proto proto-check vet fmt-check unit conformance-mock plugin-modules clean
+.PHONY: build-aws unit-aws plugin-module-aws conformance-aws
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/cloudbridge-host ./plugins/mock/cmd/cloudbridge-plugin-mock
@@ -14,7 +15,7 @@ build:
 run: build
 	$(BIN)/cloudbridge-host quickstart
 
-test: vet fmt-check proto-check plugin-modules unit conformance-mock
+test: vet fmt-check proto-check plugin-modules unit conformance-mock unit-aws plugin-module-aws
 
 vet:
 	$(GO) vet ./...
@@ -33,6 +34,24 @@ conformance-mock: build
 # Each plugin must build as its own module importing only sdk.
 plugin-modules:
 	scripts/check-plugin-module.sh plugins/mock
+
+# The AWS plugin is a module of its own (plugins/aws/go.mod), so that the
+# main module does not pull in the AWS SDK.
+build-aws:
+	cd plugins/aws && $(GO) build -ldflags "$(LDFLAGS)" -o ../../$(BIN)/ ./cmd/cloudbridge-plugin-aws ./cmd/aws-emulator-probe
+
+unit-aws:
+	cd plugins/aws && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# plugins/aws imports nothing of this repository but sdk.
+plugin-module-aws:
+	scripts/check-nested-module.sh plugins/aws
+
+# The suite through the AWS plugin against local emulators (moto for EC2 and
+# Route 53, gofakes3 and s3rver for S3), which scripts/aws-env-up.sh installs
+# into .tools/ (moto comes with the machine) and starts.
+conformance-aws: build build-aws
+	scripts/conformance-aws.sh
 
 proto:
 	protoc -I proto \

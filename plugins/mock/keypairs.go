@@ -54,15 +54,11 @@ func (s *keyPairs) Create(ctx context.Context, spec sdk.KeyPairSpec) (sdk.KeyPai
 	if err := sdk.ValidateName("name", spec.Name); err != nil {
 		return sdk.KeyPair{}, err
 	}
-	var imported *sshPublicKey
+	var imported *sdk.SSHPublicKey
 	if spec.PublicKeyMaterial != "" {
-		if len(spec.PublicKeyMaterial) > maxPublicKeyMaterial {
-			return sdk.KeyPair{}, sdk.InvalidArgument("public_key_material", fmt.Sprintf("%d bytes", len(spec.PublicKeyMaterial)),
-				fmt.Sprintf("must be at most %d bytes", maxPublicKeyMaterial))
-		}
-		k, err := parseAuthorizedKey(spec.PublicKeyMaterial)
+		k, err := sdk.ParseAuthorizedKey(spec.PublicKeyMaterial)
 		if err != nil {
-			return sdk.KeyPair{}, sdk.InvalidArgument("public_key_material", spec.PublicKeyMaterial, err.Error())
+			return sdk.KeyPair{}, err
 		}
 		imported = &k
 	}
@@ -115,8 +111,8 @@ func (s *keyPairs) Create(ctx context.Context, spec sdk.KeyPairSpec) (sdk.KeyPai
 			return err
 		}
 		k := &sdk.KeyPair{
-			ID: spec.Name, Name: spec.Name, Fingerprint: pub.fingerprint(),
-			PublicKey: pub.authorizedKey(), CreateTime: t.now,
+			ID: spec.Name, Name: spec.Name, Fingerprint: pub.FingerprintSHA256(),
+			PublicKey: pub.AuthorizedKey(), CreateTime: t.now,
 		}
 		t.KeyPairs[k.ID] = k
 		if rec := t.remember("key_pair", token, digest, k.ID); rec != nil {

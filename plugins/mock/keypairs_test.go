@@ -3,10 +3,8 @@ package mock
 import (
 	"context"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,8 +42,8 @@ func TestKeyPairGenerate(t *testing.T) {
 	if err != nil || priv.N.BitLen() != 2048 {
 		t.Fatalf("Material is not an RSA-2048 private key: %v", err)
 	}
-	if want := rsaPublicKey(&priv.PublicKey).authorizedKey(); kp.PublicKey != want {
-		t.Errorf("PublicKey = %q; want the private key's, %q", kp.PublicKey, want)
+	if want, _ := sdk.NewSSHPublicKey(&priv.PublicKey); kp.PublicKey != want.AuthorizedKey() {
+		t.Errorf("PublicKey = %q; want the private key's, %q", kp.PublicKey, want.AuthorizedKey())
 	}
 	if !strings.HasPrefix(kp.Fingerprint, "SHA256:") {
 		t.Errorf("Fingerprint = %q", kp.Fingerprint)
@@ -124,16 +122,8 @@ func TestKeyPairImport(t *testing.T) {
 func TestKeyPairCreateErrors(t *testing.T) {
 	ctx := context.Background()
 	p := newPlugin(t, nil)
-	blob := func(parts ...[]byte) string {
-		var b []byte
-		for _, part := range parts {
-			b = appendSSHString(b, part)
-		}
-		return base64.StdEncoding.EncodeToString(b)
-	}
-	small := new(big.Int).Lsh(big.NewInt(1), 511)
-	rsa512 := "ssh-rsa " + base64.StdEncoding.EncodeToString(
-		appendSSHMPInt(appendSSHMPInt(appendSSHString(nil, []byte("ssh-rsa")), big.NewInt(65537)), small))
+	// Every way a key can be bad is sdk's to check (sdk/sshkey_test.go);
+	// these show that the mock refuses a bad key as it refuses a bad name.
 	ed := strings.Fields(ed25519Key)[1]
 	for _, tt := range []struct {
 		name, keyName, material, param string
@@ -143,11 +133,6 @@ func TestKeyPairCreateErrors(t *testing.T) {
 		{"garbage", "key-1", "not a key", "public_key_material"},
 		{"not base64", "key-2", "ssh-ed25519 %%%", "public_key_material"},
 		{"type mismatch", "key-3", "ssh-rsa " + ed, "public_key_material"},
-		{"truncated", "key-4", "ssh-ed25519 " + ed[:30], "public_key_material"},
-		{"short ed25519", "key-5", "ssh-ed25519 " + blob([]byte("ssh-ed25519"), make([]byte, 31)), "public_key_material"},
-		{"unsupported type", "key-6", "ssh-dss " + blob([]byte("ssh-dss")), "public_key_material"},
-		{"rsa-512", "key-7", rsa512, "public_key_material"},
-		{"off-curve ecdsa", "key-8", "ecdsa-sha2-nistp256 " + blob([]byte("ecdsa-sha2-nistp256"), []byte("nistp256"), append([]byte{4}, make([]byte, 64)...)), "public_key_material"},
 		{"private key", "key-9", "-----BEGIN OPENSSH PRIVATE KEY-----", "public_key_material"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
