@@ -8,6 +8,7 @@ GO      ?= go
 
 .PHONY: build test run proto proto-check vet fmt-check unit conformance-mock plugin-modules clean
 .PHONY: build-aws unit-aws plugin-module-aws conformance-aws
+.PHONY: build-openstack unit-openstack plugin-module-openstack conformance-openstack
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/cloudbridge-host ./plugins/mock/cmd/cloudbridge-plugin-mock
@@ -15,7 +16,7 @@ build:
 run: build
 	$(BIN)/cloudbridge-host quickstart
 
-test: vet fmt-check proto-check plugin-modules unit conformance-mock unit-aws plugin-module-aws
+test: vet fmt-check proto-check plugin-modules unit conformance-mock unit-aws plugin-module-aws unit-openstack plugin-module-openstack
 
 vet:
 	$(GO) vet ./...
@@ -52,6 +53,26 @@ plugin-module-aws:
 # into .tools/ (moto comes with the machine) and starts.
 conformance-aws: build build-aws
 	scripts/conformance-aws.sh
+
+# The OpenStack plugin is a module of its own (plugins/openstack/go.mod), so
+# that the main module does not pull in gophercloud.
+build-openstack:
+	cd plugins/openstack && $(GO) build -ldflags "$(LDFLAGS)" -o ../../$(BIN)/ ./cmd/cloudbridge-plugin-openstack
+
+unit-openstack:
+	cd plugins/openstack && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# plugins/openstack imports nothing of this repository but sdk, and nothing
+# outside the standard library but gophercloud v2.
+plugin-module-openstack:
+	scripts/check-nested-module.sh plugins/openstack '^github.com/gophercloud/gophercloud/v2\(/\|$$\)' 'gophercloud v2'
+
+# The suite through the OpenStack plugin against real OpenStack services on
+# 127.0.0.1 (scripts/openstack-env-up.sh: Debian's packages, fake virt, volume
+# and DNS backends), configured by openrc and by clouds.yaml; the environment
+# is taken down at the end, whatever happened.
+conformance-openstack: build build-openstack
+	scripts/conformance-openstack.sh
 
 proto:
 	protoc -I proto \
