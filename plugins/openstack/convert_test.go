@@ -127,12 +127,12 @@ func TestDNSValues(t *testing.T) {
 			t.Errorf("TXT round trip %q -> %q -> %q", v, enc[0], got[0])
 		}
 	}
-	got, err := recordData(sdk.RecordMX, []string{"10 mail.example.com"})
+	got, err := sdk.NormalizeRecordData(sdk.RecordMX, []string{"10 mail.example.com"})
 	if err != nil || got[0] != "10 mail.example.com." {
 		t.Errorf("MX canonical form %v %v", got, err)
 	}
 	for typ, bad := range map[string]string{sdk.RecordA: "::1", sdk.RecordAAAA: "10.0.0.1", sdk.RecordCNAME: "*.x.com", sdk.RecordMX: "mail.example.com"} {
-		if _, err := recordData(typ, []string{bad}); err == nil {
+		if _, err := sdk.NormalizeRecordData(typ, []string{bad}); err == nil {
 			t.Errorf("%s %q accepted", typ, bad)
 		}
 	}

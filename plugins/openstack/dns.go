@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -264,7 +263,7 @@ func (s *recordSvc) Create(ctx context.Context, spec sdk.DNSRecordSpec) (sdk.DNS
 	if spec.TTL < 0 || spec.TTL > math.MaxInt32 {
 		return sdk.DNSRecord{}, sdk.InvalidArgument("ttl", spec.TTL, fmt.Sprintf("must be from 0 (the zone's default) to %d seconds", math.MaxInt32))
 	}
-	data, err := recordData(typ, spec.Data)
+	data, err := sdk.NormalizeRecordData(typ, spec.Data)
 	if err != nil {
 		return sdk.DNSRecord{}, err
 	}
@@ -417,122 +416,3 @@ func unquoteTXT(v string) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// recordData checks a record set's values against the syntax of typ and
-// returns them in canonical form: addresses as netip prints them, host names
-// with their trailing dot. Values must not repeat.
-func recordData(typ string, data []string) ([]string, error) {
-	if len(data) == 0 {
-		return nil, sdk.InvalidArgument("data", "", "a record needs at least one value")
-	}
-	if typ == sdk.RecordCNAME && len(data) > 1 {
-		return nil, sdk.InvalidArgument("data", strings.Join(data, ", "), "a CNAME has exactly one value")
-	}
-	out := make([]string, 0, len(data))
-	for _, v := range data {
-		c, reason := recordValue(typ, v)
-		if reason != "" {
-			return nil, sdk.InvalidArgument("data", v, fmt.Sprintf("not a valid %s value: %s", typ, reason))
-		}
-		if slices.Contains(out, c) {
-			return nil, sdk.InvalidArgument("data", v, "the value is given twice")
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-// recordValue returns the canonical form of one value, or why it is not
-// valid.
-func recordValue(typ, v string) (string, string) {
-	if typ != sdk.RecordTXT && typ != sdk.RecordSPF {
-		v = strings.TrimSpace(v)
-	}
-	if v == "" {
-		return "", "must not be empty"
-	}
-	fields := strings.Fields(v)
-	numbers := func(names ...string) string {
-		for i, what := range names {
-			if _, err := strconv.ParseUint(fields[i], 10, 16); err != nil {
-				return fmt.Sprintf("%s %q must be a number from 0 to 65535", what, fields[i])
-			}
-		}
-		return ""
-	}
-	switch typ {
-	case sdk.RecordA, sdk.RecordAAAA:
-		a, err := netip.ParseAddr(v)
-		switch {
-		case err != nil || a.Zone() != "":
-			return "", "not an IP address"
-		case typ == sdk.RecordA && !a.Is4():
-			return "", "not an IPv4 address"
-		case typ == sdk.RecordAAAA && !a.Is6():
-			return "", "not an IPv6 address"
-		}
-		return a.String(), ""
-	case sdk.RecordCNAME, sdk.RecordNS, sdk.RecordPTR:
-		return hostName(v)
-	case sdk.RecordMX:
-		if len(fields) != 2 {
-			return "", `must be "preference host", like "10 mail.example.com."`
-		}
-		if reason := numbers("preference"); reason != "" {
-			return "", reason
-		}
-		host, reason := hostName(fields[1])
-		return fields[0] + " " + host, reason
-	case sdk.RecordSRV:
-		if len(fields) != 4 {
-			return "", `must be "priority weight port target", like "10 5 5060 sip.example.com."`
-		}
-		if reason := numbers("priority", "weight", "port"); reason != "" {
-			return "", reason
-		}
-		target := "."
-		if fields[3] != "." {
-			var reason string
-			if target, reason = hostName(fields[3]); reason != "" {
-				return "", reason
-			}
-		}
-		return strings.Join(append(fields[:3:3], target), " "), ""
-	case sdk.RecordTXT, sdk.RecordSPF:
-		if len(v) > 4000 {
-			return "", fmt.Sprintf("must be at most 4000 bytes, not %d", len(v))
-		}
-		for _, r := range v {
-			if r < ' ' || r == 0x7f {
-				return "", "must not contain control characters"
-			}
-		}
-		return v, ""
-	case sdk.RecordSSHFP:
-		if len(fields) != 3 {
-			return "", `must be "algorithm type fingerprint", like "4 2 <64 hex digits>"`
-		}
-		return strings.Join(fields, " "), ""
-	case sdk.RecordCAA:
-		if len(fields) < 3 {
-			return "", `must be "flags tag value", like "0 issue \"letsencrypt.org\""`
-		}
-		return strings.Join(fields, " "), ""
-	}
-	return "", "unknown record type"
-}
-
-// hostName checks a host name in a record's value and returns it fully
-// qualified.
-func hostName(v string) (string, string) {
-	if strings.Contains(v, "*") {
-		return "", fmt.Sprintf("%q is not a host name", v)
-	}
-	if _, err := sdk.NormalizeRecordName(v); err != nil {
-		return "", fmt.Sprintf("%q is not a fully qualified host name", v)
-	}
-	if !strings.HasSuffix(v, ".") {
-		v += "."
-	}
-	return v, ""
-}
