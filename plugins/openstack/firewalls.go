@@ -125,15 +125,8 @@ func tagResource(ctx context.Context, sc *gophercloud.ServiceClient, kind, id st
 }
 
 func (s *vmFirewalls) Update(ctx context.Context, id string, u sdk.VMFirewallUpdate) (sdk.VMFirewall, error) {
-	if u.Label != nil {
-		if err := sdk.ValidateLabel(*u.Label); err != nil {
-			return sdk.VMFirewall{}, err
-		}
-	}
-	if u.Description != nil {
-		if err := validateDescription(*u.Description); err != nil {
-			return sdk.VMFirewall{}, err
-		}
+	if err := validateUpdate(u.Label, u.Description); err != nil {
+		return sdk.VMFirewall{}, err
 	}
 	_, sc, err := s.c.client(ctx, "network")
 	if err != nil {
@@ -176,6 +169,20 @@ func firewallOf(g groups.SecGroup) sdk.VMFirewall {
 }
 
 // validateDescription applies Neutron's and Cinder's limit of 255 characters.
+// validateUpdate checks the fields an update sets: the label by CloudBridge's
+// rule, the description by OpenStack's length limit.
+func validateUpdate(label, description *string) error {
+	if label != nil {
+		if err := sdk.ValidateLabel(*label); err != nil {
+			return err
+		}
+	}
+	if description != nil {
+		return validateDescription(*description)
+	}
+	return nil
+}
+
 func validateDescription(d string) error {
 	if len(d) > 255 {
 		return sdk.InvalidArgument("description", d[:32]+"...", fmt.Sprintf("must be at most 255 bytes, not %d", len(d)))

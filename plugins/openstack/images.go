@@ -123,15 +123,8 @@ func (s *imageSvc) Create(ctx context.Context, spec sdk.ImageSpec) (sdk.Image, e
 }
 
 func (s *imageSvc) Update(ctx context.Context, id string, u sdk.ImageUpdate) (sdk.Image, error) {
-	if u.Label != nil {
-		if err := sdk.ValidateLabel(*u.Label); err != nil {
-			return sdk.Image{}, err
-		}
-	}
-	if u.Description != nil {
-		if err := validateDescription(*u.Description); err != nil {
-			return sdk.Image{}, err
-		}
+	if err := validateUpdate(u.Label, u.Description); err != nil {
+		return sdk.Image{}, err
 	}
 	_, sc, err := s.c.client(ctx, "image")
 	if err != nil {

@@ -137,15 +137,8 @@ func (s *volumeSvc) Create(ctx context.Context, spec sdk.VolumeSpec) (sdk.Volume
 }
 
 func (s *volumeSvc) Update(ctx context.Context, id string, u sdk.VolumeUpdate) (sdk.Volume, error) {
-	if u.Label != nil {
-		if err := sdk.ValidateLabel(*u.Label); err != nil {
-			return sdk.Volume{}, err
-		}
-	}
-	if u.Description != nil {
-		if err := validateDescription(*u.Description); err != nil {
-			return sdk.Volume{}, err
-		}
+	if err := validateUpdate(u.Label, u.Description); err != nil {
+		return sdk.Volume{}, err
 	}
 	_, sc, err := s.c.client(ctx, "volume")
 	if err != nil {
@@ -441,15 +434,8 @@ func (q snapshotQuery) ToSnapshotListQuery() (string, error) {
 }
 
 func (s *snapshotSvc) Update(ctx context.Context, id string, u sdk.SnapshotUpdate) (sdk.Snapshot, error) {
-	if u.Label != nil {
-		if err := sdk.ValidateLabel(*u.Label); err != nil {
-			return sdk.Snapshot{}, err
-		}
-	}
-	if u.Description != nil {
-		if err := validateDescription(*u.Description); err != nil {
-			return sdk.Snapshot{}, err
-		}
+	if err := validateUpdate(u.Label, u.Description); err != nil {
+		return sdk.Snapshot{}, err
 	}
 	_, sc, err := s.c.client(ctx, "volume")
 	if err != nil {
