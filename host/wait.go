@@ -118,7 +118,7 @@ func waitState[S ~string](ctx context.Context, policy WaitPolicy, kind, id strin
 		if errors.Is(err, sdk.ErrNotFound) && gone != "" {
 			state, err = gone, nil
 		}
-		if err != nil && ctx.Err() != nil {
+		if err != nil && waitOver(ctx) {
 			return waitEnded(ctx, kind, id, targets, last)
 		}
 		if err != nil {
@@ -142,9 +142,24 @@ func waitState[S ~string](ctx context.Context, policy WaitPolicy, kind, id strin
 	}
 }
 
+// waitOver reports whether the wait's context has ended. A refresh that the
+// plugin cut at the deadline we sent it can come back a moment before our
+// own context's timer has fired, so a deadline that has passed counts too.
+func waitOver(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && !time.Now().Before(deadline)
+}
+
 func waitEnded[S ~string](ctx context.Context, kind, id string, targets []S, last S) error {
+	err := ctx.Err()
+	if err == nil { // the deadline has passed, its timer not yet fired
+		err = context.DeadlineExceeded
+	}
 	return fmt.Errorf("waiting for %s %s to be %s (last state %q): %w", kind, id,
-		strings.Join(toStrings(targets), " or "), last, contextError(ctx.Err()))
+		strings.Join(toStrings(targets), " or "), last, contextError(err))
 }
 
 func contextError(err error) *Error {
