@@ -730,7 +730,6 @@ func checkBlockDeviceError(t T, err error, what string) {
 // differ) and launches nothing.
 func testLaunchConfigMissingSources(t T, e *Env) {
 	specs := launchSpecs(t, e, e.TestSubnet(t))
-	label := e.Name("lc-missing")
 	missing := e.Name("missing")
 	for _, c := range []struct {
 		name   string
@@ -741,6 +740,7 @@ func testLaunchConfigMissingSources(t T, e *Env) {
 		{"image", sdk.BlockDevice{Source: sdk.SourceImage, SourceID: missing, SizeGB: 1}},
 	} {
 		run(t, c.name, func(t T) {
+			label := e.Name("lc-missing-" + c.name)
 			spec := specs(label)
 			spec.BlockDevices = []sdk.BlockDevice{c.device}
 			in, err := e.P.Compute.Instances.Create(e.Ctx, spec)
@@ -748,14 +748,14 @@ func testLaunchConfigMissingSources(t T, e *Env) {
 				e.Track("instance", in.ID, in.Delete)
 			}
 			wantOneOf(t, err, "launch with a missing "+c.name, sdk.ErrNotFound, sdk.ErrInvalidArgument)
+			found, err := e.P.Compute.Instances.Find(e.Ctx, host.Filter{"label": label})
+			must(t, err, "find instances")
+			for _, in := range found {
+				if in.State != sdk.InstanceDeleted {
+					t.Errorf("a refused launch made instance %s (%s)", in.ID, in.State)
+				}
+			}
 		})
-	}
-	found, err := e.P.Compute.Instances.Find(e.Ctx, host.Filter{"label": label})
-	must(t, err, "find instances")
-	for _, in := range found {
-		if in.State != sdk.InstanceDeleted {
-			t.Errorf("a refused launch made instance %s (%s)", in.ID, in.State)
-		}
 	}
 }
 

@@ -24,8 +24,10 @@ type Config struct {
 	VMTypeID string
 	// Timeout bounds each test (5 minutes when 0).
 	Timeout time.Duration
-	// Skip maps a test name pattern (regexp) to a reason: matching tests are
-	// skipped with it. Harness authors use it for known gaps of an emulator.
+	// Skip maps a name pattern (regexp) to a reason: the tests and subtests
+	// whose full name it matches ("network/subnets/crud",
+	// "compute/instances/floating-ips/freed-by-instance-delete") are skipped
+	// with it. Harness authors use it for known gaps of an emulator.
 	Skip map[string]string
 	// WaitPolicy is how waits poll; zero uses a policy suited to fast clouds.
 	WaitPolicy host.WaitPolicy
@@ -120,28 +122,32 @@ func RunWith(ctx context.Context, r *Runner, h Harness, cfg Config) error {
 
 func start(ctx context.Context, h Harness, cfg Config) (*suite, error) {
 	cfg = cfg.withDefaults()
+	skips, err := compileSkips(cfg.Skip)
+	if err != nil {
+		return nil, fmt.Errorf("skip pattern: %w", err)
+	}
 	p, err := h.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p.WaitPolicy = cfg.WaitPolicy
-	return &suite{p: p, h: h, cfg: cfg}, nil
+	return &suite{p: p, h: h, cfg: cfg, skips: skips}, nil
 }
 
 func (s *suite) close() { _ = s.p.Close() }
 
 type suite struct {
-	p   *host.Provider
-	h   Harness
-	cfg Config
+	p     *host.Provider
+	h     Harness
+	cfg   Config
+	skips skipList
 }
 
 func (s *suite) runTest(t T, test Test) {
-	for pattern, reason := range s.cfg.Skip {
-		if ok, _ := regexp.MatchString(pattern, test.Name); ok {
-			t.Skip(reason)
-		}
+	if reason, ok := s.skips.reason(test.Name); ok {
+		t.Skip(reason)
 	}
+	t = skippingT{t, test.Name, s.skips}
 	if missing := s.missing(test.Needs); len(missing) > 0 {
 		t.Skipf("plugin %s does not advertise %s", s.p.Name, strings.Join(missing, ", "))
 	}

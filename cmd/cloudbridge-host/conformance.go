@@ -27,7 +27,9 @@ with that reason. Every resource a test makes is named cbconf-… and deleted
 when the test ends.
 
 --run takes a regular expression matched against the full test name
-(e.g. '^compute/instances/'); anchor it with ^ to avoid running unrelated tests.`,
+(e.g. '^compute/instances/'); anchor it with ^ to avoid running unrelated tests.
+--skip and --skip-file patterns are matched against the full name of every
+test and subtest, so one subtest can be skipped while its siblings run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var filter *regexp.Regexp
@@ -71,8 +73,8 @@ when the test ends.
 	f := cmd.Flags()
 	f.StringVar(&pluginPath, "plugin", "", "plugin binary to test")
 	f.StringVar(&runPattern, "run", "", "run only tests whose full name matches this regexp")
-	f.StringArrayVar(&skips, "skip", nil, "skip tests matching REGEXP=REASON (repeatable), e.g. for known gaps of an emulator")
-	f.StringVar(&skipFile, "skip-file", "", "YAML or JSON file mapping test-name regexps to skip reasons")
+	f.StringArrayVar(&skips, "skip", nil, "skip tests and subtests matching REGEXP=REASON (repeatable), e.g. for known gaps of an emulator")
+	f.StringVar(&skipFile, "skip-file", "", "YAML or JSON file mapping test or subtest name regexps to skip reasons")
 	f.StringVar(&imageID, "image", "", "image id test instances boot (default: the first available public image)")
 	f.StringVar(&vmTypeID, "vm-type", "", "VM type id test instances use (default: the one with the least memory)")
 	f.BoolVar(&list, "list", false, "list the test names (after --run) and exit")
