@@ -49,8 +49,8 @@ plugin-module-aws:
 	scripts/check-nested-module.sh plugins/aws
 
 # The suite through the AWS plugin against local emulators (moto for EC2 and
-# Route 53, gofakes3 and s3rver for S3), which scripts/aws-env-up.sh installs
-# into .tools/ (moto comes with the machine) and starts.
+# Route 53; gofakes3, seaweedfs and s3rver for S3), which scripts/aws-env-up.sh
+# installs into .tools/ (moto comes with the machine) and starts.
 conformance-aws: build build-aws
 	scripts/conformance-aws.sh
 

@@ -1,16 +1,21 @@
 // Command aws-emulator-probe asks an AWS emulator, action by action, which of
 // the calls the conformance suite needs it implements, and writes the
 // conformance tests to skip as a --skip-file for `cloudbridge-host
-// conformance`: a YAML map from test-name regexp to the reason, "emulator
-// lacks <Action>". Nothing is assumed about the emulator: each entry comes
-// from an answer it gave in this run. Which tests need which action is a
-// fact about our tests, kept in the tables below.
+// conformance`: a YAML map from test or subtest name regexp to the reason,
+// "emulator lacks <Action>" or the behaviour it gets wrong. Nothing is
+// assumed about the emulator: each entry comes from an answer it gave in
+// this run. Which tests need which action is a fact about our tests, kept in
+// the tables below.
 //
 //	aws-emulator-probe -ec2 http://127.0.0.1:PORT -route53 http://127.0.0.1:PORT \
-//	    -s3 http://127.0.0.1:PORT2 -out skips.yaml
+//	    -s3 http://127.0.0.1:PORT2 [-want-signatures] -out skips.yaml
 //
-// It also prints the image and VM type ids the emulator accepts for a launch,
-// as "image=ID vm_type=ID", for the conformance --image and --vm-type flags.
+// With -want-signatures it fails unless the S3 emulator refuses a request
+// signed with a wrong secret, a presigned URL whose signature was edited, and
+// an expired one: the run that relies on those checks must not pass by
+// skipping them. It also prints the image and VM type ids the emulator
+// accepts for a launch, as "image=ID vm_type=ID", for the conformance --image
+// and --vm-type flags.
 package main
 
 import (
@@ -47,6 +52,8 @@ type probe struct {
 	gap   string
 	tests []string
 	run   func(ctx context.Context) error
+	// signing marks a probe of signature or expiry checks (see -want-signatures).
+	signing bool
 }
 
 // errGap is returned by a behaviour probe whose answer shows the gap.
@@ -61,6 +68,8 @@ func main() {
 	flag.StringVar(&region, "region", "us-east-1", "region")
 	flag.StringVar(&ak, "access-key", "AKIAEXAMPLE", "access key")
 	flag.StringVar(&sk, "secret-key", "secretexample", "secret key")
+	wantSignatures := false
+	flag.BoolVar(&wantSignatures, "want-signatures", false, "fail unless the S3 emulator checks the signatures and expiry of requests and presigned URLs")
 	flag.Parse()
 	_ = r53URL
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -82,7 +91,17 @@ func main() {
 			o.BaseEndpoint, o.UsePathStyle = aws.String(s3URL), true
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		})
-		runProbes(ctx, s3Probes(c, s3URL), skips)
+		forged := s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.BaseEndpoint, o.UsePathStyle = aws.String(s3URL), true
+			o.Credentials = credentials.NewStaticCredentialsProvider(ak, sk+"-forged", "")
+			o.RetryMaxAttempts = 1
+		})
+		for _, p := range runProbes(ctx, s3Probes(c, forged, s3URL), skips) {
+			if wantSignatures && p.signing {
+				fmt.Fprintf(os.Stderr, "FAIL  -want-signatures: the emulator %s\n", p.gap)
+				os.Exit(1)
+			}
+		}
 	}
 
 	var b strings.Builder
@@ -107,7 +126,9 @@ func main() {
 	fmt.Printf("image=%s vm_type=%s\n", image, vmType)
 }
 
-func runProbes(ctx context.Context, probes []probe, skips map[string][]string) {
+// runProbes runs probes, adds the tests each gap it finds needs to skips, and
+// returns the probes that found a gap.
+func runProbes(ctx context.Context, probes []probe, skips map[string][]string) (gapped []probe) {
 	for _, p := range probes {
 		err := p.run(ctx)
 		if err == nil {
@@ -125,6 +146,7 @@ func runProbes(ctx context.Context, probes []probe, skips map[string][]string) {
 			for _, t := range p.tests {
 				skips[t] = append(skips[t], reason)
 			}
+			gapped = append(gapped, p)
 			continue
 		}
 		if !errors.Is(err, errGap) && !unknownAction(err) {
@@ -146,7 +168,9 @@ func runProbes(ctx context.Context, probes []probe, skips map[string][]string) {
 		for _, t := range p.tests {
 			skips[t] = append(skips[t], reason)
 		}
+		gapped = append(gapped, p)
 	}
+	return gapped
 }
 
 // unknownAction reports whether an answer says the action is not
@@ -273,20 +297,20 @@ func ec2Probes(c *ec2.Client, image, vmType string) []probe {
 				return errGap
 			})},
 		{what: "RunInstances with a missing image", gap: "launches instances of an image that does not exist (EC2: InvalidAMIID.NotFound)",
-			tests: []string{`^compute/instances/missing-references$`}, run: call(func(ctx context.Context) error {
+			tests: []string{`^compute/instances/missing-references/image$`}, run: call(func(ctx context.Context) error {
 				return refusedLaunch(ctx, c, &ec2.RunInstancesInput{ImageId: aws.String("ami-0cb0000000000dead"), InstanceType: ec2types.InstanceType(vmType)})
 			})},
 		{what: "RunInstances with a missing VM type", gap: "launches instances of a VM type that does not exist (EC2: InvalidParameterValue)",
-			tests: []string{`^compute/instances/missing-references$`}, run: call(func(ctx context.Context) error {
+			tests: []string{`^compute/instances/missing-references/vm-type$`}, run: call(func(ctx context.Context) error {
 				return refusedLaunch(ctx, c, &ec2.RunInstancesInput{ImageId: aws.String(image), InstanceType: "cbprobe.nosuchtype"})
 			})},
 		{what: "RunInstances with a missing key pair", gap: "launches instances with a key pair that does not exist (EC2: InvalidKeyPair.NotFound)",
-			tests: []string{`^compute/instances/missing-references$`}, run: call(func(ctx context.Context) error {
+			tests: []string{`^compute/instances/missing-references/key-pair$`}, run: call(func(ctx context.Context) error {
 				return refusedLaunch(ctx, c, &ec2.RunInstancesInput{ImageId: aws.String(image), InstanceType: ec2types.InstanceType(vmType),
 					KeyName: aws.String("cbprobe-no-such-key-" + suffix())})
 			})},
 		{what: "RunInstances with a missing snapshot", gap: "launches (or refuses, but still makes) an instance whose block devices name a snapshot that does not exist (EC2: InvalidSnapshot.NotFound, nothing made)",
-			tests: []string{`^storage/launch-config/missing-sources$`}, run: call(func(ctx context.Context) error {
+			tests: []string{`^storage/launch-config/missing-sources/snapshot$`}, run: call(func(ctx context.Context) error {
 				return refusedLaunch(ctx, c, &ec2.RunInstancesInput{ImageId: aws.String(image), InstanceType: ec2types.InstanceType(vmType),
 					BlockDeviceMappings: []ec2types.BlockDeviceMapping{{DeviceName: aws.String("/dev/sdf"),
 						Ebs: &ec2types.EbsBlockDevice{SnapshotId: aws.String("snap-0cb0000000000dead"), DeleteOnTermination: aws.Bool(true)}}}})
@@ -333,7 +357,7 @@ func ec2Probes(c *ec2.Client, image, vmType string) []probe {
 				})
 			})},
 		{what: "Elastic IP freed by terminate", gap: "keeps an Elastic IP associated with an instance after the instance is terminated (EC2 disassociates it)",
-			tests: []string{`^compute/instances/floating-ips$`}, run: call(func(ctx context.Context) error {
+			tests: []string{`^compute/instances/floating-ips/freed-by-instance-delete$`}, run: call(func(ctx context.Context) error {
 				return withSubnet(ctx, c, func(subnetID string) error {
 					id, err := launch(ctx, c, &ec2.RunInstancesInput{ImageId: aws.String(image), InstanceType: ec2types.InstanceType(vmType), SubnetId: aws.String(subnetID)})
 					if err != nil {
@@ -515,11 +539,13 @@ func withSubnet(ctx context.Context, c *ec2.Client, f func(subnetID string) erro
 	return f(aws.ToString(sn.Subnet.SubnetId))
 }
 
-func s3Probes(c *s3.Client, endpoint string) []probe {
+// s3Probes asks c's emulator the S3 questions; forged is a client of the
+// same emulator whose secret key is wrong.
+func s3Probes(c, forged *s3.Client, endpoint string) []probe {
 	bucket := "cbprobe-" + suffix()
 	return []probe{
 		{what: "bucket names", gap: "refuses valid bucket names with a one-character label (like \"a.1\")",
-			tests: []string{`^objectstore/buckets/names$`}, run: func(ctx context.Context) error {
+			tests: []string{`^objectstore/buckets/names/dots-and-digits$`}, run: func(ctx context.Context) error {
 				name := "cbprobe-" + suffix() + ".1"
 				if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 					var ae smithy.APIError
@@ -532,28 +558,54 @@ func s3Probes(c *s3.Client, endpoint string) []probe {
 				return nil
 			}},
 		{what: "setup", run: func(ctx context.Context) error {
-			_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+			if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+				return err
+			}
+			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("v")})
 			return err
 		}},
-		{what: "signatures", gap: "does not check request signatures",
-			tests: []string{`^objectstore/presigned-urls/(expired|tampered)$`}, run: func(ctx context.Context) error {
-				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
-					return err
+		{what: "request signatures", signing: true, gap: "does not check the SigV4 signature of requests",
+			run: func(ctx context.Context) error {
+				_, err := forged.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+				if err == nil {
+					return errGap
 				}
+				return refusal(err)
+			}},
+		{what: "presigned URL signatures", signing: true, gap: "does not check the signature of presigned URLs",
+			tests: []string{`^objectstore/presigned-urls/tampered$`}, run: func(ctx context.Context) error {
 				u, err := s3.NewPresignClient(c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
 				if err != nil {
 					return err
 				}
-				tampered := strings.Replace(u.URL, "X-Amz-Signature=", "X-Amz-Signature=0", 1)
-				resp, err := http.Get(tampered)
+				return refusedURL(ctx, strings.Replace(u.URL, "X-Amz-Signature=", "X-Amz-Signature=0", 1))
+			}},
+		{what: "presigned URL expiry", signing: true, gap: "serves presigned URLs after they expire",
+			tests: []string{`^objectstore/presigned-urls/expired$`}, run: func(ctx context.Context) error {
+				u, err := s3.NewPresignClient(c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")},
+					s3.WithPresignExpires(time.Second))
 				if err != nil {
 					return err
 				}
-				resp.Body.Close()
-				if resp.StatusCode/100 == 2 {
-					return errGap
+				time.Sleep(2500 * time.Millisecond) // the expiry and a second for X-Amz-Date's resolution
+				return refusedURL(ctx, u.URL)
+			}},
+		{what: "replaced parts", gap: "lists a multipart part uploaded twice once per upload in ListParts (S3 keeps the last)",
+			tests: []string{`^objectstore/multipart/replace-part$`}, run: func(ctx context.Context) error {
+				return replacedPartListedOnce(ctx, c, bucket)
+			}},
+		{what: "keys with dot segments", gap: "refuses object keys with \"..\" segments (S3 takes any UTF-8 key)",
+			tests: []string{`^objectstore/objects/keys/(dot-dot-slash|all-listed)$`}, run: func(ctx context.Context) error {
+				key := "../outside/../dots"
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("v")}); err != nil {
+					var ae smithy.APIError
+					if errors.As(err, &ae) && !unknownAction(err) {
+						return errGap
+					}
+					return err
 				}
-				return nil
+				_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+				return err
 			}},
 		{what: "ListMultipartUploads", tests: []string{`^objectstore/multipart/list-uploads$`,
 			`^objectstore/objects/(canceled-upload|failed-body|size-mismatch|sha256)$`, `^objectstore/buckets/delete-non-empty$`},
@@ -597,6 +649,48 @@ func s3Probes(c *s3.Client, endpoint string) []probe {
 			return nil
 		}},
 	}
+}
+
+// refusedURL gets url with plain HTTP: errGap if it is served, nil if refused.
+func refusedURL(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		return errGap
+	}
+	return nil
+}
+
+// replacedPartListedOnce uploads part 1 twice and returns errGap if ListParts
+// then lists part 1 more than once.
+func replacedPartListedOnce(ctx context.Context, c *s3.Client, bucket string) error {
+	key := aws.String("replaced")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: key})
+	if err != nil {
+		return err
+	}
+	defer c.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: key, UploadId: up.UploadId})
+	for _, body := range []string{"first", "second"} {
+		if _, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: key, UploadId: up.UploadId,
+			PartNumber: aws.Int32(1), Body: strings.NewReader(body)}); err != nil {
+			return err
+		}
+	}
+	parts, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(bucket), Key: key, UploadId: up.UploadId})
+	if err != nil {
+		return err
+	}
+	if len(parts.Parts) > 1 {
+		return errGap
+	}
+	return nil
 }
 
 // failing yields its data, then fails, as a client that goes away does.
