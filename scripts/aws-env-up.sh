@@ -11,9 +11,9 @@
 #   s3rver       S3 in Node.js; it checks that the access key is S3RVER and
 #                that presigned URLs have not expired, not V4 signatures (npm)
 # The ports are written to $AWS_EMU_DIR/ports.env (MOTO_PORT, GOFAKES3_PORT,
-# SEAWEEDFS_PORT, S3RVER_PORT) for scripts/conformance-aws.sh. Each emulator runs in its own
-# process group, its pid in $AWS_EMU_DIR/pids; scripts/aws-env-down.sh stops
-# them.
+# SEAWEEDFS_PORT, S3RVER_PORT) for scripts/conformance-aws.sh. Each emulator
+# runs in its own process group, its pid in $AWS_EMU_DIR/pids;
+# scripts/aws-env-down.sh stops them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${TOOLS_DIR:-$root/.tools}
@@ -128,7 +128,8 @@ EOF
 ready_s3() {
 	local name=$1 url=$2 key=$3 secret=$4
 	for _ in $(seq 1 600); do
-		if curl -sf -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$key:$secret" "$url"; then
+		# The key pair goes through curl's config on stdin, not its argv.
+		if printf 'user = "%s:%s"\n' "$key" "$secret" | curl -sf -o /dev/null -K - --aws-sigv4 "aws:amz:us-east-1:s3" "$url"; then
 			echo "ok    $name on $url"
 			return
 		fi
