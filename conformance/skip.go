@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 )
@@ -28,7 +29,7 @@ func compileSkips(skips map[string]string) (skipList, error) {
 	for _, p := range patterns {
 		re, err := regexp.Compile(p)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("skip pattern %q: %w", p, err)
 		}
 		out = append(out, skipRule{re, skips[p]})
 	}

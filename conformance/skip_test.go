@@ -2,9 +2,15 @@ package conformance
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/cloudbridge-go/cloudbridge/host"
 )
 
 // A skip pattern can name one subtest, however deep: the others still run,
@@ -56,8 +62,29 @@ func nest(t T, parts []string, f func(T)) {
 	run(t, parts[0], func(t T) { nest(t, parts[1:], f) })
 }
 
+// A bad pattern stops the run before the plugin is opened, naming the pattern.
 func TestSkipListRefusesBadPattern(t *testing.T) {
 	if _, err := compileSkips(map[string]string{`^compute/(`: "x"}); err == nil {
 		t.Error("compileSkips accepted the pattern ^compute/(")
 	}
+	h := &openCounter{}
+	err := RunWith(t.Context(), NewRunner(io.Discard, RunnerOptions{}), h, Config{Skip: map[string]string{`^compute/(`: "x"}})
+	if err == nil || !strings.Contains(err.Error(), `skip pattern "^compute/("`) {
+		t.Errorf("RunWith with a bad skip pattern: err = %v, want one naming the pattern", err)
+	}
+	if h.opened {
+		t.Error("RunWith opened the plugin before refusing the bad skip pattern")
+	}
+}
+
+// openCounter is a Harness that records being opened and opens nothing.
+type openCounter struct{ opened bool }
+
+func (h *openCounter) Open(context.Context) (*host.Provider, error) {
+	h.opened = true
+	return nil, errors.New("no plugin here")
+}
+
+func (h *openCounter) Describe(context.Context) (host.Description, error) {
+	return host.Description{}, ErrNoBinary
 }

@@ -97,7 +97,7 @@ func Run(t T, h Harness, cfg Config) {
 	t.Helper()
 	s, err := start(t.Context(), h, cfg)
 	if err != nil {
-		t.Fatalf("open plugin: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(s.close)
 	for _, test := range Tests() {
@@ -106,12 +106,12 @@ func Run(t T, h Harness, cfg Config) {
 }
 
 // RunWith runs the whole suite under a Runner, each test at top level, as the
-// CLI does. It fails only when the plugin cannot be opened; test failures are
-// in the Runner's summary.
+// CLI does. It fails only when a skip pattern does not compile or the plugin
+// cannot be opened; test failures are in the Runner's summary.
 func RunWith(ctx context.Context, r *Runner, h Harness, cfg Config) error {
 	s, err := start(ctx, h, cfg)
 	if err != nil {
-		return fmt.Errorf("open plugin: %w", err)
+		return err
 	}
 	defer s.close()
 	for _, test := range Tests() {
@@ -124,11 +124,11 @@ func start(ctx context.Context, h Harness, cfg Config) (*suite, error) {
 	cfg = cfg.withDefaults()
 	skips, err := compileSkips(cfg.Skip)
 	if err != nil {
-		return nil, fmt.Errorf("skip pattern: %w", err)
+		return nil, err
 	}
 	p, err := h.Open(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open plugin: %w", err)
 	}
 	p.WaitPolicy = cfg.WaitPolicy
 	return &suite{p: p, h: h, cfg: cfg, skips: skips}, nil
